@@ -1,0 +1,140 @@
+/*
+ * BITS HRESULTs, enum values and limits used by both bitsd and qmgr.dll.
+ * Values are the documented ones (bitsmsg.h, bits.h); every definition is
+ * guarded so that this header can sit beside the Windows SDK headers.
+ */
+#ifndef BITSERR_H
+#define BITSERR_H
+
+#include <stdint.h>
+
+#define BP_HR(x) ((int32_t)(uint32_t)(x))
+
+#ifndef S_OK
+#define S_OK                                BP_HR(0x00000000)
+#define S_FALSE                             BP_HR(0x00000001)
+#define E_NOTIMPL                           BP_HR(0x80004001)
+#define E_INVALIDARG                        BP_HR(0x80070057)
+#define E_OUTOFMEMORY                       BP_HR(0x8007000E)
+#define E_ACCESSDENIED                      BP_HR(0x80070005)
+#define E_FAIL                              BP_HR(0x80004005)
+#define E_POINTER                           BP_HR(0x80004003)
+#endif
+#define BP_E_DISK_FULL                      BP_HR(0x80070070) /* HRESULT_FROM_WIN32(ERROR_DISK_FULL) */
+#define BP_E_FILE_NOT_FOUND                 BP_HR(0x80070002) /* HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND) */
+#define BP_E_PATH_NOT_FOUND                 BP_HR(0x80070003)
+#define BP_E_SERVICE_UNAVAILABLE            BP_HR(0x800706BA) /* RPC_S_SERVER_UNAVAILABLE */
+
+#ifndef BG_E_NOT_FOUND
+#define BG_S_PARTIAL_COMPLETE               BP_HR(0x00200017)
+#define BG_S_UNABLE_TO_DELETE_FILES         BP_HR(0x0020001A)
+#define BG_E_NOT_FOUND                      BP_HR(0x80200001)
+#define BG_E_INVALID_STATE                  BP_HR(0x80200002)
+#define BG_E_EMPTY                          BP_HR(0x80200003)
+#define BG_E_FILE_NOT_AVAILABLE             BP_HR(0x80200004)
+#define BG_E_PROTOCOL_NOT_AVAILABLE         BP_HR(0x80200005)
+#define BG_S_ERROR_CONTEXT_NONE             BP_HR(0x00200006)
+#define BG_E_ERROR_CONTEXT_UNKNOWN          BP_HR(0x80200007)
+#define BG_E_ERROR_CONTEXT_GENERAL_QUEUE_MANAGER BP_HR(0x80200008)
+#define BG_E_ERROR_CONTEXT_LOCAL_FILE       BP_HR(0x80200009)
+#define BG_E_ERROR_CONTEXT_REMOTE_FILE      BP_HR(0x8020000A)
+#define BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT BP_HR(0x8020000B)
+#define BG_E_ERROR_CONTEXT_QUEUE_MANAGER_NOTIFICATION BP_HR(0x8020000C)
+#define BG_E_DESTINATION_LOCKED             BP_HR(0x8020000D)
+#define BG_E_VOLUME_CHANGED                 BP_HR(0x8020000E)
+#define BG_E_ERROR_INFORMATION_UNAVAILABLE  BP_HR(0x8020000F)
+#define BG_E_NETWORK_DISCONNECTED           BP_HR(0x80200010)
+#define BG_E_MISSING_FILE_SIZE              BP_HR(0x80200011)
+#define BG_E_INSUFFICIENT_HTTP_SUPPORT      BP_HR(0x80200012)
+#define BG_E_INSUFFICIENT_RANGE_SUPPORT     BP_HR(0x80200013)
+#define BG_E_REMOTE_NOT_SUPPORTED           BP_HR(0x80200014)
+#define BG_E_NEW_OWNER_DIFF_MAPPING         BP_HR(0x80200015)
+#define BG_E_NEW_OWNER_NO_FILE_ACCESS       BP_HR(0x80200016)
+#define BG_E_PROXY_LIST_TOO_LARGE           BP_HR(0x80200018)
+#define BG_E_PROXY_BYPASS_LIST_TOO_LARGE    BP_HR(0x80200019)
+#define BG_E_INVALID_SERVER_RESPONSE        BP_HR(0x8020001B)
+#define BG_E_TOO_MANY_FILES                 BP_HR(0x8020001C)
+#define BG_E_LOCAL_FILE_CHANGED             BP_HR(0x8020001D)
+#define BG_E_ERROR_CONTEXT_REMOTE_APPLICATION BP_HR(0x8020001E)
+#define BG_E_SESSION_NOT_FOUND              BP_HR(0x8020001F)
+#define BG_E_TOO_LARGE                      BP_HR(0x80200020)
+#define BG_E_STRING_TOO_LONG                BP_HR(0x80200021)
+#define BG_E_CLIENT_SERVER_PROTOCOL_MISMATCH BP_HR(0x80200022)
+#define BG_E_SERVER_EXECUTE_ENABLE          BP_HR(0x80200023)
+#define BG_E_NO_PROGRESS                    BP_HR(0x80200024)
+#define BG_E_USERNAME_TOO_LARGE             BP_HR(0x80200025)
+#define BG_E_PASSWORD_TOO_LARGE             BP_HR(0x80200026)
+#define BG_E_INVALID_AUTH_TARGET            BP_HR(0x80200027)
+#define BG_E_INVALID_AUTH_SCHEME            BP_HR(0x80200028)
+#define BG_E_FILE_NOT_FOUND                 BP_HR(0x80200029)
+#define BG_S_PROXY_CHANGED                  BP_HR(0x0020002A)
+#define BG_E_INVALID_RANGE                  BP_HR(0x8020002B)
+#define BG_E_OVERLAPPING_RANGES             BP_HR(0x8020002C)
+#define BG_E_CONNECT_FAILURE                BP_HR(0x8020002D)
+#define BG_E_CONNECTION_CLOSED              BP_HR(0x8020002E)
+#define BG_E_CONNECTION_RESET               BP_HR(0x8020002F)
+#define BG_E_DESTINATION_UNREACHABLE        BP_HR(0x80200030)
+#define BG_E_HOST_NOT_FOUND                 BP_HR(0x80200031)
+#define BG_E_NAME_RESOLUTION_FAILURE        BP_HR(0x80200032)
+#define BG_E_PROXY_NOT_FOUND                BP_HR(0x80200033)
+#define BG_E_PROXY_RESOLUTION_FAILURE       BP_HR(0x80200034)
+#define BG_E_PROXY_AUTH_FAILURE             BP_HR(0x80200035)
+#define BG_E_SECURE_CHANNEL_FAILURE         BP_HR(0x80200036)
+#define BG_E_TIMEOUT                        BP_HR(0x80200037)
+#define BG_E_TRUST_FAILURE                  BP_HR(0x80200038)
+#define BG_E_UNKNOWN_ERROR                  BP_HR(0x8020003D)
+#define BG_E_TOO_MANY_JOBS_PER_USER         BP_HR(0x80200049)
+#define BG_E_TOO_MANY_JOBS_PER_MACHINE      BP_HR(0x80200050)
+#define BG_E_TOO_MANY_FILES_IN_JOB          BP_HR(0x80200051)
+#define BG_E_TOO_MANY_RANGES_IN_FILE        BP_HR(0x80200052)
+#endif
+/* BG_E_HTTP_ERROR_nnn = 0x80190000 + nnn */
+#define BP_HTTP_ERROR(status)               BP_HR(0x80190000u + (uint32_t)(status))
+
+/* BG_JOB_TYPE */
+enum { BP_JOB_DOWNLOAD = 0, BP_JOB_UPLOAD = 1, BP_JOB_UPLOAD_REPLY = 2 };
+/* BG_JOB_STATE */
+enum {
+    BP_STATE_QUEUED = 0, BP_STATE_CONNECTING = 1, BP_STATE_TRANSFERRING = 2,
+    BP_STATE_SUSPENDED = 3, BP_STATE_ERROR = 4, BP_STATE_TRANSIENT_ERROR = 5,
+    BP_STATE_TRANSFERRED = 6, BP_STATE_ACKNOWLEDGED = 7, BP_STATE_CANCELLED = 8
+};
+/* BG_JOB_PRIORITY */
+enum { BP_PRIORITY_FOREGROUND = 0, BP_PRIORITY_HIGH = 1, BP_PRIORITY_NORMAL = 2, BP_PRIORITY_LOW = 3 };
+/* BG_ERROR_CONTEXT */
+enum {
+    BP_CONTEXT_NONE = 0, BP_CONTEXT_UNKNOWN = 1, BP_CONTEXT_GENERAL_QUEUE_MANAGER = 2,
+    BP_CONTEXT_QUEUE_MANAGER_NOTIFICATION = 3, BP_CONTEXT_LOCAL_FILE = 4,
+    BP_CONTEXT_REMOTE_FILE = 5, BP_CONTEXT_GENERAL_TRANSPORT = 6,
+    BP_CONTEXT_REMOTE_APPLICATION = 7
+};
+/* BG_NOTIFY_* */
+#define BP_NOTIFY_JOB_TRANSFERRED   0x1u
+#define BP_NOTIFY_JOB_ERROR         0x2u
+#define BP_NOTIFY_DISABLE           0x4u
+#define BP_NOTIFY_JOB_MODIFICATION  0x8u
+#define BP_NOTIFY_FILE_TRANSFERRED  0x10u
+#define BP_NOTIFY_VALID_FLAGS       0x1Fu
+/* BG_AUTH_TARGET / BG_AUTH_SCHEME */
+enum { BP_AUTH_TARGET_SERVER = 1, BP_AUTH_TARGET_PROXY = 2 };
+enum { BP_AUTH_BASIC = 1, BP_AUTH_DIGEST = 2, BP_AUTH_NTLM = 3, BP_AUTH_NEGOTIATE = 4, BP_AUTH_PASSPORT = 5 };
+/* BG_JOB_PROXY_USAGE */
+enum { BP_PROXY_PRECONFIG = 0, BP_PROXY_NO_PROXY = 1, BP_PROXY_OVERRIDE = 2, BP_PROXY_AUTODETECT = 3 };
+
+/* Documented defaults and limits (reference/BITS.md B.4, B.5). */
+#define BP_DEFAULT_NOTIFY_FLAGS        (BP_NOTIFY_JOB_TRANSFERRED | BP_NOTIFY_JOB_ERROR)
+#define BP_DEFAULT_MIN_RETRY_DELAY     600u
+#define BP_MIN_RETRY_DELAY_FLOOR       5u
+#define BP_DEFAULT_NO_PROGRESS_TIMEOUT 1209600u
+#define BP_MAX_DISPLAY_NAME            256u     /* characters */
+#define BP_MAX_DESCRIPTION             1024u
+#define BP_MAX_PATH                    260u
+#define BP_MAX_URL                     2200u
+#define BP_MAX_NOTIFY_PARAMETERS       4000u
+#define BP_MAX_USERNAME                300u
+#define BP_MAX_PASSWORD                65536u
+#define BP_MAX_JOBS_PER_USER           60u
+#define BP_MAX_JOBS_PER_MACHINE        300u
+#define BP_MAX_FILES_PER_JOB           200u
+
+#endif

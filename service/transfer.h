@@ -1,0 +1,110 @@
+/*
+ * Transfer engine: the HTTP side of bitsd.  One libcurl multi handle drives
+ * every transfer; the daemon's event loop calls xfer_engine_wait() (which is
+ * curl_multi_poll with the daemon's own sockets as extra fds) and then
+ * xfer_engine_run().  No threads.
+ *
+ * The engine keeps no durable state.  Everything a restart needs comes in
+ * through struct xfer_request and goes out through the checkpoint callback,
+ * which the daemon writes to its store before the engine goes on (the
+ * callback runs synchronously).
+ */
+#ifndef TRANSFER_H
+#define TRANSFER_H
+
+#include <stdint.h>
+#include <curl/curl.h>
+
+struct xfer_engine;
+struct xfer;
+
+enum xfer_kind {
+    XFER_UPLOAD,            /* BITS upload protocol, one file */
+    XFER_UPLOAD_REPLY,      /* upload, then download the reply */
+    XFER_DOWNLOAD,          /* HTTP GET (Range-resumable) into temp_path */
+};
+
+struct xfer_credential {
+    int target;             /* BP_AUTH_TARGET_SERVER / _PROXY */
+    int scheme;             /* BP_AUTH_BASIC ... */
+    const char *user;       /* UTF-8; may be NULL for NTLM/Negotiate */
+    const char *password;
+};
+
+/* Progress that must survive a restart.  The daemon stores every field the
+ * checkpoint callback reports and hands the same values back in the next
+ * xfer_request for the job. */
+struct xfer_checkpoint {
+    const char *session_id;     /* BITS-Session-Id, NULL before Create-Session */
+    const char *host_id;        /* BITS-Host-Id, NULL if none */
+    uint64_t acked;             /* bytes the server acknowledged */
+    uint64_t total;             /* upload/download size, BP_SIZE_UNKNOWN until known */
+    int upload_done;            /* final fragment acknowledged */
+    const char *reply_url;      /* absolute BITS-Reply-URL, NULL until known */
+    uint64_t reply_total;       /* BP_SIZE_UNKNOWN until the reply download starts */
+    uint64_t reply_received;    /* bytes of the reply in reply_path */
+    const char *validator;      /* downloads: ETag or Last-Modified of the partial data */
+};
+
+struct xfer_request {
+    enum xfer_kind kind;
+    const char *url;            /* remote name, http:// or https:// */
+    const char *local_path;     /* Unix path: upload source / download destination */
+    const char *temp_path;      /* downloads: where data goes until Complete */
+    const char *reply_path;     /* upload-reply: where the reply goes */
+    const char *content_name;   /* upload: Content-Name (local file name without directory) */
+    const struct xfer_credential *credentials;
+    unsigned credential_count;
+    int proxy_usage;            /* BP_PROXY_* */
+    const char *proxy_list;     /* for BP_PROXY_OVERRIDE */
+    const char *proxy_bypass;
+    struct xfer_checkpoint resume; /* from the store; zeroed (totals BP_SIZE_UNKNOWN) for a new job */
+    /* Upload source identity recorded when the job first started (0 = record now):
+     * a different size or mtime gives BG_E_LOCAL_FILE_CHANGED. */
+    uint64_t source_size;
+    int64_t source_mtime_ns;
+};
+
+struct xfer_result {
+    int32_t hr;                 /* S_OK or the BG_E_* / BG_E_HTTP_ERROR_* for the job */
+    int context;                /* BP_CONTEXT_* (BP_CONTEXT_NONE on success) */
+    int transient;              /* 1: retry later (TRANSIENT_ERROR); 0: ERROR */
+};
+
+struct xfer_callbacks {
+    /* Durable progress; called before the engine relies on it (e.g. after
+     * Create-Session and before the first fragment).  Non-zero return = the
+     * store failed: the engine stops with BG_E_* for a local file error. */
+    int (*checkpoint)(void *ctx, const struct xfer_checkpoint *cp);
+    /* Cheap, frequent progress for display: bytes moved so far. */
+    void (*progress)(void *ctx, uint64_t transferred, uint64_t total,
+                     uint64_t reply_received, uint64_t reply_total);
+    /* Called exactly once unless xfer_abort() came first; 'x' is freed after
+     * the callback returns. */
+    void (*finished)(void *ctx, const struct xfer_result *result);
+};
+
+struct xfer_engine *xfer_engine_new(void);
+void xfer_engine_free(struct xfer_engine *e);      /* aborts what is running */
+
+/* Waits for activity on transfers or on 'extra' fds, at most timeout_ms. */
+int xfer_engine_wait(struct xfer_engine *e, struct curl_waitfd *extra, unsigned n_extra, int timeout_ms);
+/* Moves transfers on and delivers callbacks. */
+void xfer_engine_run(struct xfer_engine *e);
+/* Milliseconds until the engine needs xfer_engine_run again (-1: no timer). */
+long xfer_engine_timeout(struct xfer_engine *e);
+
+/* Starts a transfer; strings are copied.  Returns NULL only on allocation failure. */
+struct xfer *xfer_start(struct xfer_engine *e, const struct xfer_request *req,
+                        const struct xfer_callbacks *cb, void *ctx);
+/* Stops a transfer at once (Suspend, daemon shutdown); no finished callback. */
+void xfer_abort(struct xfer *x);
+
+/* Fire-and-forget Cancel-Session for an upload session (Cancel of a job).
+ * done() reports whether it reached the server (hr S_OK) so the daemon can
+ * re-send later; may be NULL. */
+void xfer_cancel_session(struct xfer_engine *e, const char *url, const char *session_id,
+                         const char *host_id, const struct xfer_credential *creds, unsigned n_creds,
+                         void (*done)(void *ctx, int32_t hr), void *ctx);
+
+#endif
