@@ -1,0 +1,472 @@
+/*
+ * The scheduler: which queued jobs run, what the engine's callbacks do to a
+ * job, and the timers (retry after a transient error, no-progress timeout,
+ * time slices, Cancel-Session re-sends).
+ *
+ * Foreground jobs all run at once.  Background jobs run MAX_BACKGROUND at a
+ * time, highest priority first; jobs of one priority take turns in slices of
+ * SLICE_MS (the one that ran longest ago goes next).  The files of a download
+ * job are transferred one after the other, one engine transfer per file.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bitsd.h"
+
+#define MAX_BACKGROUND 1
+#define SLICE_MS (5 * 60 * 1000)
+#define E_NOT_SUPPORTED BP_HR(0x80070032)   /* HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED) */
+
+static int is_running(const struct job *job)
+{
+    return job->j.state == BP_STATE_CONNECTING || job->j.state == BP_STATE_TRANSFERRING;
+}
+
+static int is_background(const struct job *job)
+{
+    return job->j.priority != BP_PRIORITY_FOREGROUND;
+}
+
+/* Saves a change the engine caused; there is nobody to return an error to. */
+static void persist(struct job *job)
+{
+    if (store_save_job(job->d->store, &job->j) < 0)
+        log_warn("job %s: state %u not saved", job->j.display_name, job->j.state);
+}
+
+static int dup_into(char **dst, const char *src)
+{
+    char *c = NULL;
+
+    if (src && !(c = strdup(src)))
+        return -1;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+/* ---- engine callbacks ---- */
+
+static int cb_checkpoint(void *ctx, const struct xfer_checkpoint *cp)
+{
+    struct job *job = ctx;
+    struct job_ckpt *ck = &job->j.ck;
+    struct jfile *f = &job->j.files[job->cur_file];
+
+    ck->file = job->cur_file;
+    if (dup_into(&ck->session_id, cp->session_id) < 0 || dup_into(&ck->host_id, cp->host_id) < 0
+        || dup_into(&ck->reply_url, cp->reply_url) < 0
+        || dup_into(&ck->validator, cp->validator) < 0) {
+        job->ckpt_failed = 1;
+        return -1;
+    }
+    ck->acked = cp->acked;
+    ck->total = cp->total;
+    ck->upload_done = cp->upload_done;
+    ck->reply_total = cp->reply_total;
+    ck->reply_received = cp->reply_received;
+    ck->source_size = cp->source_size;
+    ck->source_mtime_ns = cp->source_mtime_ns;
+    ck->host_fallback = cp->host_fallback;
+    ck->host_fallback_timeout = cp->host_fallback_timeout;
+    ck->host_failing_since = cp->host_failing_since;
+    if (cp->total != BP_SIZE_UNKNOWN)
+        f->bytes_total = cp->total;
+    f->bytes_transferred = cp->acked;
+    if (store_save_job(job->d->store, &job->j) < 0) {
+        job->ckpt_failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void cb_progress(void *ctx, uint64_t transferred, uint64_t total,
+                        uint64_t reply_received, uint64_t reply_total)
+{
+    struct job *job = ctx;
+    struct jfile *f = &job->j.files[job->cur_file];
+    int moved = transferred > f->bytes_transferred || reply_received > job->j.ck.reply_received;
+
+    f->bytes_transferred = transferred;
+    if (total != BP_SIZE_UNKNOWN)
+        f->bytes_total = total;
+    if (job->j.type == BP_JOB_UPLOAD_REPLY) {
+        job->j.ck.reply_received = reply_received;
+        job->j.ck.reply_total = reply_total;
+    }
+    if (!moved)
+        return;
+    job->progress_ms = mono_ms();
+    if (job->j.state == BP_STATE_CONNECTING)
+        job->j.state = BP_STATE_TRANSFERRING;
+    notify_modified(job);
+}
+
+static void file_done(struct job *job)
+{
+    struct jfile *f = &job->j.files[job->cur_file];
+    uint32_t i, done = job->cur_file;
+
+    f->completed = 1;
+    if (f->bytes_total == BP_SIZE_UNKNOWN)
+        f->bytes_total = f->bytes_transferred;
+    f->bytes_transferred = f->bytes_total;
+    job->progress_ms = mono_ms();
+    for (i = 0; i < job->j.nfiles && job->j.files[i].completed; i++)
+        ;
+    if (i < job->j.nfiles) {
+        /* next file of a download: its own checkpoint */
+        ckpt_reset(&job->j.ck, i);
+        job->cur_file = i;
+        job->next_file = 1;
+        persist(job);
+        notify_file(job, done);
+        return;
+    }
+    job->j.state = BP_STATE_TRANSFERRED;
+    job->j.completion_time = job->j.mtime = filetime_now();
+    persist(job);
+    log_info("job %s transferred", job->j.display_name);
+    notify_file(job, done);
+    notify_state_event(job, BP_EVENT_TRANSFERRED);
+}
+
+static void transfer_error(struct job *job, int32_t hr, int context, int transient)
+{
+    int64_t now = mono_ms();
+    int64_t limit = (int64_t)job->j.no_progress_timeout * 1000;
+
+    job->j.error_count++;
+    job->j.error_code = hr;
+    job->j.error_context = (uint32_t)(context ? context : BP_CONTEXT_UNKNOWN);
+    job->j.error_file = job->cur_file;
+    job->j.mtime = filetime_now();
+    /* A retry is only worth it while the no-progress timeout has not run out
+     * (0: the first error is final; a retry delay above it: no retry). */
+    if (transient && limit > 0 && (int64_t)job->j.min_retry_delay * 1000 <= limit
+        && now - job->progress_ms < limit) {
+        job->j.state = BP_STATE_TRANSIENT_ERROR;
+        job->retry_at_ms = now + (int64_t)job->j.min_retry_delay * 1000;
+        persist(job);
+        log_info("job %s: transient error 0x%08x, retry in %u s", job->j.display_name,
+                 (unsigned)hr, job->j.min_retry_delay);
+        notify_modified(job);
+        return;
+    }
+    job->j.state = BP_STATE_ERROR;
+    persist(job);
+    log_info("job %s: error 0x%08x (context %d)", job->j.display_name, (unsigned)hr, context);
+    notify_state_event(job, BP_EVENT_ERROR);
+}
+
+static void cb_finished(void *ctx, const struct xfer_result *res)
+{
+    struct job *job = ctx;
+
+    job->xfer = NULL;
+    if (job->ckpt_failed) {
+        job->ckpt_failed = 0;
+        transfer_error(job, BP_E_DISK_FULL, BP_CONTEXT_LOCAL_FILE, 0);
+        return;
+    }
+    if (!is_running(job))
+        return;     /* suspended or cancelled while the engine was finishing */
+    if (res->hr >= 0)
+        file_done(job);
+    else
+        transfer_error(job, res->hr, res->context, res->transient);
+}
+
+static const struct xfer_callbacks callbacks = { cb_checkpoint, cb_progress, cb_finished };
+
+/* ---- starting ---- */
+
+static unsigned fill_creds(const struct job *job, struct xfer_credential *out)
+{
+    unsigned n = 0;
+    int t, s;
+
+    for (t = 0; t < CRED_TARGETS; t++) {
+        for (s = 0; s < CRED_SCHEMES; s++) {
+            const struct job_cred *c = &job->creds[t][s];
+            if (!c->set)
+                continue;
+            out[n].target = t + 1;
+            out[n].scheme = s + 1;
+            out[n].user = c->user;
+            out[n].password = c->password;
+            n++;
+        }
+    }
+    return n;
+}
+
+static void fill_resume(const struct job *job, struct xfer_checkpoint *cp)
+{
+    const struct job_ckpt *ck = &job->j.ck;
+
+    memset(cp, 0, sizeof(*cp));
+    cp->session_id = ck->session_id;
+    cp->host_id = ck->host_id;
+    cp->acked = ck->acked;
+    cp->total = ck->total;
+    cp->upload_done = ck->upload_done;
+    cp->reply_url = ck->reply_url;
+    cp->reply_total = ck->reply_total;
+    cp->reply_received = ck->reply_received;
+    cp->validator = ck->validator;
+    cp->source_size = ck->source_size;
+    cp->source_mtime_ns = ck->source_mtime_ns;
+    cp->host_fallback = ck->host_fallback;
+    cp->host_fallback_timeout = ck->host_fallback_timeout;
+    cp->host_failing_since = ck->host_failing_since;
+}
+
+static int first_open_file(const struct job *job, uint32_t *index)
+{
+    uint32_t i;
+
+    for (i = 0; i < job->j.nfiles; i++) {
+        if (!job->j.files[i].completed) {
+            *index = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void start_transfer(struct bitsd *d, struct job *job)
+{
+    struct xfer_credential creds[CRED_TARGETS * CRED_SCHEMES];
+    struct xfer_request req;
+    struct jfile *f;
+    char *reply = NULL;
+    uint32_t i;
+
+    job->next_file = 0;
+    if (!first_open_file(job, &i)) {
+        job->j.state = BP_STATE_TRANSFERRING;
+        job->cur_file = job->j.nfiles - 1;
+        file_done(job);
+        return;
+    }
+    if (job->j.ck.file != i)
+        ckpt_reset(&job->j.ck, i);
+    job->cur_file = i;
+    f = &job->j.files[i];
+    if (job->j.state == BP_STATE_QUEUED) {
+        job->j.state = BP_STATE_CONNECTING;
+        job->started_ms = mono_ms();
+        job->progress_ms = job->progress_ms ? job->progress_ms : job->started_ms;
+        job->rr_stamp = ++d->rr_counter;
+        notify_modified(job);
+    }
+    if (strncasecmp(f->remote, "http://", 7) && strncasecmp(f->remote, "https://", 8)) {
+        /* file:// and UNC names are accepted by AddFile but cannot be reached from here */
+        transfer_error(job, E_NOT_SUPPORTED, BP_CONTEXT_REMOTE_FILE, 0);
+        return;
+    }
+    memset(&req, 0, sizeof(req));
+    req.kind = job->j.type == BP_JOB_DOWNLOAD ? XFER_DOWNLOAD
+             : job->j.type == BP_JOB_UPLOAD ? XFER_UPLOAD : XFER_UPLOAD_REPLY;
+    req.url = f->remote;
+    req.local_path = f->local_unix;
+    req.temp_path = f->temp_path;
+    if (job->j.type == BP_JOB_UPLOAD_REPLY)
+        req.reply_path = reply = job_reply_temp(d, job);
+    req.content_name = base_of(f->local_win);
+    req.credentials = creds;
+    req.credential_count = fill_creds(job, creds);
+    req.proxy_usage = (int)job->j.proxy_usage;
+    req.proxy_list = job->j.proxy_list;
+    req.proxy_bypass = job->j.proxy_bypass;
+    fill_resume(job, &req.resume);
+    req.source_size = job->j.ck.source_size;
+    req.source_mtime_ns = job->j.ck.source_mtime_ns;
+    job->ckpt_failed = 0;
+    job->xfer = xfer_start(d->engine, &req, &callbacks, job);
+    free(reply);
+    if (!job->xfer) {
+        transfer_error(job, E_OUTOFMEMORY, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 1);
+        return;
+    }
+    log_debug("job %s: transfer of file %u started", job->j.display_name, i);
+}
+
+void sched_stop_job(struct job *job)
+{
+    if (job->xfer) {
+        xfer_abort(job->xfer);
+        job->xfer = NULL;
+    }
+    job->next_file = 0;
+}
+
+/* Puts a running background job back in the queue so another can have a turn. */
+static void preempt(struct job *job)
+{
+    sched_stop_job(job);
+    job->j.state = BP_STATE_QUEUED;
+    log_debug("job %s: time slice over", job->j.display_name);
+}
+
+/* Queued background job that should run next: best priority, then the one
+ * that ran longest ago, then creation order (the list order). */
+static struct job *next_background(struct bitsd *d)
+{
+    struct job *job, *best = NULL;
+
+    for (job = d->jobs; job; job = job->next) {
+        if (job->j.state != BP_STATE_QUEUED || !is_background(job))
+            continue;
+        if (!best || job->j.priority < best->j.priority
+            || (job->j.priority == best->j.priority && job->rr_stamp < best->rr_stamp))
+            best = job;
+    }
+    return best;
+}
+
+static void retry_timers(struct bitsd *d, int64_t now)
+{
+    struct job *job;
+
+    for (job = d->jobs; job; job = job->next) {
+        if (job->j.state != BP_STATE_TRANSIENT_ERROR || !job->retry_at_ms || now < job->retry_at_ms)
+            continue;
+        job->retry_at_ms = 0;
+        if (job->j.no_progress_timeout
+            && now - job->progress_ms >= (int64_t)job->j.no_progress_timeout * 1000) {
+            job->j.state = BP_STATE_ERROR;
+            persist(job);
+            notify_state_event(job, BP_EVENT_ERROR);
+            continue;
+        }
+        job->j.state = BP_STATE_QUEUED;
+        persist(job);
+        notify_modified(job);
+    }
+}
+
+static void slices(struct bitsd *d, int64_t now)
+{
+    struct job *job, *waiting = next_background(d);
+
+    if (!waiting)
+        return;
+    for (job = d->jobs; job; job = job->next) {
+        if (!is_running(job) || !is_background(job))
+            continue;
+        if (waiting->j.priority < job->j.priority
+            || (waiting->j.priority == job->j.priority && now - job->started_ms >= SLICE_MS))
+            preempt(job);
+    }
+}
+
+static void cancel_timers(struct bitsd *d, int64_t now)
+{
+    struct job *job;
+
+    for (job = d->jobs; job; job = job->next)
+        if (job->j.cancel_deadline && !job->cancel_inflight && now >= job->cancel_retry_ms)
+            sched_cancel_session(d, job);
+}
+
+void sched_tick(struct bitsd *d)
+{
+    int64_t now = mono_ms();
+    unsigned running_bg = 0;
+    struct job *job;
+
+    if (!d->engine)
+        return;
+    retry_timers(d, now);
+    cancel_timers(d, now);
+    slices(d, now);
+    for (job = d->jobs; job; job = job->next) {
+        if (is_running(job) && !job->xfer)
+            start_transfer(d, job);
+        else if (job->j.state == BP_STATE_QUEUED && !is_background(job))
+            start_transfer(d, job);
+        if (is_running(job) && is_background(job))
+            running_bg++;
+    }
+    while (running_bg < MAX_BACKGROUND && (job = next_background(d))) {
+        start_transfer(d, job);
+        running_bg++;
+    }
+}
+
+long sched_timeout(struct bitsd *d)
+{
+    int64_t now = mono_ms(), next = -1;
+    unsigned running_bg = 0;
+    struct job *job, *waiting;
+
+#define CONSIDER(t) do { int64_t t_ = (t); if (next < 0 || t_ < next) next = t_; } while (0)
+    if (!d->engine)
+        return -1;
+    waiting = next_background(d);
+    for (job = d->jobs; job; job = job->next) {
+        if (is_running(job) && !job->xfer)
+            CONSIDER(now);
+        if (job->j.state == BP_STATE_QUEUED && !is_background(job))
+            CONSIDER(now);
+        if (job->j.state == BP_STATE_TRANSIENT_ERROR && job->retry_at_ms)
+            CONSIDER(job->retry_at_ms);
+        if (job->j.cancel_deadline && !job->cancel_inflight)
+            CONSIDER(job->cancel_retry_ms);
+        if (is_running(job) && is_background(job)) {
+            running_bg++;
+            if (waiting)
+                CONSIDER(job->started_ms + SLICE_MS);
+        }
+    }
+    if (waiting && running_bg < MAX_BACKGROUND)
+        CONSIDER(now);
+#undef CONSIDER
+    if (next < 0)
+        return -1;
+    return next <= now ? 0 : (long)(next - now);
+}
+
+/* ---- Cancel-Session ---- */
+
+static void cancel_done(void *ctx, int32_t hr)
+{
+    struct job *job = ctx;
+
+    job->cancel_inflight = 0;
+    if (hr >= 0 || filetime_now() > job->j.cancel_deadline) {
+        if (hr < 0)
+            log_warn("job %s: Cancel-Session never reached the server", job->j.display_name);
+        job->j.cancel_deadline = 0;
+        persist(job);
+        return;
+    }
+    job->cancel_retry_ms = mono_ms() + (int64_t)job->j.min_retry_delay * 1000;
+}
+
+void sched_cancel_session(struct bitsd *d, struct job *job)
+{
+    struct xfer_credential creds[CRED_TARGETS * CRED_SCHEMES];
+    unsigned n;
+
+    if (!d->engine || !job->j.nfiles || !job->j.ck.session_id) {
+        job->j.cancel_deadline = 0;
+        return;
+    }
+    n = fill_creds(job, creds);
+    job->cancel_inflight = 1;
+    job->cancel_retry_ms = mono_ms() + (int64_t)job->j.min_retry_delay * 1000;
+    xfer_cancel_session(d->engine, job->j.files[0].remote, job->j.ck.session_id,
+                        job->j.ck.host_id, creds, n, cancel_done, job);
+}
+
+void sched_shutdown(struct bitsd *d)
+{
+    struct job *job;
+
+    for (job = d->jobs; job; job = job->next)
+        sched_stop_job(job);
+}
