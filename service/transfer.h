@@ -43,7 +43,14 @@ struct xfer_checkpoint {
     const char *reply_url;      /* absolute BITS-Reply-URL, NULL until known */
     uint64_t reply_total;       /* BP_SIZE_UNKNOWN until the reply download starts */
     uint64_t reply_received;    /* bytes of the reply in reply_path */
-    const char *validator;      /* downloads: ETag or Last-Modified of the partial data */
+    const char *validator;      /* downloads: ETag or Last-Modified of the partial data;
+                                 * upload-reply: the same for the partial reply */
+    /* Added by the engine (store them like the rest, hand them back): */
+    uint64_t source_size;       /* upload source identity as recorded; the daemon */
+    int64_t source_mtime_ns;    /* passes these back as xfer_request.source_* */
+    int host_fallback;          /* 0: never fall back from host_id; 1: fall back ... */
+    uint32_t host_fallback_timeout; /* ... after this many seconds (BITS-Host-Id-Fallback-Timeout) */
+    int64_t host_failing_since; /* Unix time of the first failed connect to host_id, 0 = none */
 };
 
 struct xfer_request {
