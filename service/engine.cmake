@@ -1,0 +1,13 @@
+# Transfer engine of bitsd (API: transfer.h): BITS upload protocol,
+# upload-reply, Range-resumable downloads, all on one libcurl multi handle.
+add_library(xferengine STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/transfer.c
+  ${CMAKE_CURRENT_LIST_DIR}/transfer_cancel.c
+  ${CMAKE_CURRENT_LIST_DIR}/upload.c
+  ${CMAKE_CURRENT_LIST_DIR}/download.c
+  ${CMAKE_CURRENT_LIST_DIR}/httputil.c)
+target_include_directories(xferengine PUBLIC
+  ${CMAKE_CURRENT_LIST_DIR}
+  ${CMAKE_SOURCE_DIR}/common)
+target_compile_definitions(xferengine PRIVATE _GNU_SOURCE)
+target_link_libraries(xferengine PUBLIC PkgConfig::CURL bitsproto)
