@@ -1,0 +1,55 @@
+# Tests of the integration: winebits, and the conformance programs under
+# Wine (the native half; winetest/CMakeLists.txt builds the programs).
+
+# winebits itself, without Wine: command line, refusals, status/stop of a
+# real bitsd.
+if(TARGET winebits AND TARGET bitsd)
+  add_executable(test_winebits ${CMAKE_CURRENT_LIST_DIR}/wine/test_winebits.c)
+  target_compile_definitions(test_winebits PRIVATE
+    _GNU_SOURCE WINEBITS_PATH="$<TARGET_FILE:winebits>" BITSD_PATH="$<TARGET_FILE:bitsd>")
+  target_link_libraries(test_winebits PRIVATE PkgConfig::CMOCKA)
+  add_dependencies(test_winebits winebits bitsd)
+  add_test(NAME winebits_tool COMMAND test_winebits)
+  set_tests_properties(winebits_tool PROPERTIES TIMEOUT 120)
+endif()
+
+# One prefix per ctest run: wine_prefix_setup copies a cached, wineboot-ed
+# base prefix and installs winebits into it; each *_test.exe then runs
+# against its own fresh bits-server; wine_prefix_cleanup stops bitsd and
+# the prefix's wineserver.
+find_program(WINE_PROGRAM wine)
+find_program(WINEBOOT_PROGRAM wineboot)
+find_program(WINESERVER_PROGRAM wineserver)
+if(NOT WINE_PROGRAM OR NOT WINEBOOT_PROGRAM OR NOT WINESERVER_PROGRAM)
+  message(STATUS "wine not found: conformance tests under Wine are not registered")
+  return()
+endif()
+
+set(WINETEST_SCRIPTS "${CMAKE_CURRENT_LIST_DIR}/wine")
+set(WINETEST_PREFIX "${CMAKE_BINARY_DIR}/wineprefix-test")
+set(WINETEST_RUNS "${CMAKE_BINARY_DIR}/winetest-runs")
+
+add_test(NAME wine_prefix_setup
+  COMMAND bash "${WINETEST_SCRIPTS}/prefix_setup.sh" "${CMAKE_BINARY_DIR}" "${BITS_BIN_DIR}")
+set_tests_properties(wine_prefix_setup PROPERTIES
+  FIXTURES_SETUP wineprefix RUN_SERIAL TRUE TIMEOUT 600)
+
+add_test(NAME wine_prefix_cleanup
+  COMMAND bash "${WINETEST_SCRIPTS}/prefix_cleanup.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}")
+set_tests_properties(wine_prefix_cleanup PROPERTIES
+  FIXTURES_CLEANUP wineprefix RUN_SERIAL TRUE TIMEOUT 120)
+
+# Runs first, so every conformance program sees a prefix Wine has updated.
+add_test(NAME winebits_survives_wineboot_update
+  COMMAND bash "${WINETEST_SCRIPTS}/wineboot_update.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}")
+set_tests_properties(winebits_survives_wineboot_update PROPERTIES
+  FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 300)
+
+foreach(program jobrules upload reply)
+  add_test(NAME winetest_${program}
+    COMMAND bash "${WINETEST_SCRIPTS}/run_test.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
+            ${program}_test.exe "${WINETEST_RUNS}/${program}")
+  set_tests_properties(winetest_${program} PROPERTIES
+    FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 1000
+    DEPENDS winebits_survives_wineboot_update)
+endforeach()
