@@ -2,7 +2,7 @@
  * qmgr_smoke: drives qmgr.dll through COM the way programs do and checks
  * the outcomes.  Exit code = number of failed checks.
  *
- *   qmgr_smoke.exe [--inproc PATH\qmgr.dll] [--no-daemon]
+ *   qmgr_smoke.exe [--inproc PATH\qmgr.dll] [--no-daemon] [--own-proxy]
  *                  [--transfer download|upload|upload-reply URL LOCALFILE [--expect-error]]
  *
  * Default: CoCreateInstance(CLSID_BackgroundCopyManager, LOCAL_SERVER), i.e.
@@ -11,6 +11,9 @@
  * RPC_S_SERVER_UNAVAILABLE (0x800706BA) quickly and cleanly.
  * --transfer: run one job of that type with a callback and Complete it;
  * with --expect-error the URL must answer 404 and the error is examined.
+ * --own-proxy: the project's qmgrprxy.dll is installed; every method must
+ * marshal (no excuse for IBackgroundCopyError's strings) and the newer
+ * interfaces must be registered with it.
  */
 #define COBJMACROS
 #define CONST_VTABLE
@@ -21,6 +24,10 @@
 
 #include "qmgr_bits.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define BG_E_NOT_FOUND                      ((HRESULT)0x80200001)
 #define BG_E_ERROR_INFORMATION_UNAVAILABLE  ((HRESULT)0x8020000F)
 #define BG_E_TOO_LARGE                      ((HRESULT)0x80200020)
@@ -30,14 +37,14 @@
 #define NULL_REF_POINTER                    ((HRESULT)0x800706F4)
 
 static int failures, checks;
-static BOOL through_service;
+static BOOL through_service, own_proxy;
 
 /* Wine's builtin qmgrprxy cannot marshal the "[out, ref] LPWSTR *" outputs
- * of IBackgroundCopyError (see idl/qmgr_bits.idl); until the project's own
- * proxy DLL is registered, that answer is reported but not counted. */
+ * of IBackgroundCopyError (see idl/qmgr_bits.idl); unless the project's own
+ * proxy DLL is installed, that answer is reported but not counted. */
 static BOOL known_proxy_failure(HRESULT hr)
 {
-    if (through_service && hr == NULL_REF_POINTER)
+    if (through_service && !own_proxy && hr == NULL_REF_POINTER)
     {
         printf("NOTE: IBackgroundCopyError string output not marshalled by Wine's qmgrprxy\n");
         return TRUE;
@@ -169,6 +176,52 @@ static void test_no_daemon(IBackgroundCopyManager *manager)
     printf("CreateJob without bitsd took %lu ms\n", GetTickCount() - start);
 }
 
+/* Programs probe for newer interfaces with QueryInterface.  Across
+ * processes the answer must be the server's (S_OK or E_NOINTERFACE), never
+ * a marshalling failure. */
+static void probe(IUnknown *object, const IID *iid, const char *name)
+{
+    IUnknown *got = NULL;
+    HRESULT hr;
+
+    hr = IUnknown_QueryInterface(object, iid, (void **)&got);
+    CHECK((hr == S_OK && got) || (hr == E_NOINTERFACE && !got), "QI(%s) = %#lx", name, hr);
+    printf("QI(%s) = %#lx\n", name, hr);
+    if (got)
+        IUnknown_Release(got);
+}
+
+/* With the project's proxy DLL every interface in the IDL must name its
+ * factory; Wine's registration covers only BITS 1.0-3.0. */
+static void check_proxy_registration(void)
+{
+    static const struct { const IID *iid; const char *name; } ifaces[] =
+    {
+        { &IID_IBackgroundCopyError, "IBackgroundCopyError" },
+        { &IID_IBackgroundCopyJob3, "IBackgroundCopyJob3" },
+        { &IID_IBackgroundCopyJob4, "IBackgroundCopyJob4" },
+        { &IID_IBackgroundCopyJob5, "IBackgroundCopyJob5" },
+        { &IID_IBackgroundCopyJobHttpOptions, "IBackgroundCopyJobHttpOptions" },
+        { &IID_IBackgroundCopyFile2, "IBackgroundCopyFile2" },
+        { &IID_IBackgroundCopyFile5, "IBackgroundCopyFile5" },
+        { &IID_IBackgroundCopyCallback3, "IBackgroundCopyCallback3" },
+    };
+    WCHAR key[96], iid[40], value[40];
+    unsigned int i;
+    LONG size;
+
+    for (i = 0; i < ARRAY_SIZE(ifaces); i++)
+    {
+        StringFromGUID2(ifaces[i].iid, iid, ARRAY_SIZE(iid));
+        swprintf(key, ARRAY_SIZE(key), L"Interface\\%ls\\ProxyStubClsid32", iid);
+        size = sizeof(value);
+        value[0] = 0;
+        CHECK(!RegQueryValueW(HKEY_CLASSES_ROOT, key, value, &size)
+              && !wcsicmp(value, L"{5CE34C0D-0DC9-4C1F-897C-DAA1B78CEE7C}"),
+              "%s: ProxyStubClsid32 \"%ls\"", ifaces[i].name, value);
+    }
+}
+
 static void test_job(IBackgroundCopyManager *manager, const WCHAR *dir)
 {
     IBackgroundCopyJob *job = NULL, *found = NULL;
@@ -234,6 +287,8 @@ static void test_job(IBackgroundCopyManager *manager, const WCHAR *dir)
             hr = IBackgroundCopyFile_GetLocalName(file, &text);
             CHECK(hr == S_OK && !wcscmp(text, local), "GetLocalName = %#lx", hr);
             CoTaskMemFree(text);
+            probe((IUnknown *)file, &IID_IBackgroundCopyFile2, "File2");
+            probe((IUnknown *)file, &IID_IBackgroundCopyFile5, "File5");
             IBackgroundCopyFile_Release(file);
         }
         hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, &fetched);
@@ -241,6 +296,10 @@ static void test_job(IBackgroundCopyManager *manager, const WCHAR *dir)
         IEnumBackgroundCopyFiles_Release(files);
     }
 
+    probe((IUnknown *)job, &IID_IBackgroundCopyJob3, "Job3");
+    probe((IUnknown *)job, &IID_IBackgroundCopyJob4, "Job4");
+    probe((IUnknown *)job, &IID_IBackgroundCopyJob5, "Job5");
+    probe((IUnknown *)job, &IID_IBackgroundCopyJobHttpOptions, "JobHttpOptions");
     hr = IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob2, (void **)&job2);
     CHECK(hr == S_OK, "QI(Job2) = %#lx", hr);
     if (job2)
@@ -454,6 +513,8 @@ int wmain(int argc, WCHAR **argv)
             no_daemon = TRUE;
         else if (!wcscmp(argv[i], L"--expect-error"))
             expect_error = TRUE;
+        else if (!wcscmp(argv[i], L"--own-proxy"))
+            own_proxy = TRUE;
         else if (!wcscmp(argv[i], L"--transfer") && i + 3 < argc)
         {
             i++;
@@ -471,6 +532,8 @@ int wmain(int argc, WCHAR **argv)
 
     through_service = !inproc;
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (own_proxy)
+        check_proxy_registration();
     hr = get_manager(inproc, &manager);
     CHECK(hr == S_OK, "getting the manager = %#lx", hr);
     if (SUCCEEDED(hr))
