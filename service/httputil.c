@@ -505,15 +505,15 @@ static const struct curl_rule {
     int32_t hr;
     int transient;
 } curl_rules[] = {
-    { CURLE_COULDNT_RESOLVE_HOST,       BG_E_HOST_NOT_FOUND,            1 },
-    { CURLE_COULDNT_RESOLVE_PROXY,      BG_E_PROXY_NOT_FOUND,           1 },
+    { CURLE_COULDNT_RESOLVE_HOST,       BG_E_NAME_RESOLUTION_FAILURE,   1 },
+    { CURLE_COULDNT_RESOLVE_PROXY,      BG_E_PROXY_NAME_RESOLUTION_FAILURE, 1 },
     { CURLE_COULDNT_CONNECT,            BG_E_CONNECT_FAILURE,           1 },
     { CURLE_OPERATION_TIMEDOUT,         BG_E_TIMEOUT,                   1 },
-    { CURLE_SEND_ERROR,                 BG_E_CONNECTION_RESET,          1 },
-    { CURLE_RECV_ERROR,                 BG_E_CONNECTION_RESET,          1 },
+    { CURLE_SEND_ERROR,                 BG_E_SEND_FAILURE,              1 },
+    { CURLE_RECV_ERROR,                 BG_E_RECEIVE_FAILURE,           1 },
     { CURLE_GOT_NOTHING,                BG_E_CONNECTION_CLOSED,         1 },
     { CURLE_PARTIAL_FILE,               BG_E_CONNECTION_CLOSED,         1 },
-    { CURLE_PROXY,                      BG_E_PROXY_RESOLUTION_FAILURE,  1 },
+    { CURLE_PROXY,                      BG_E_CONNECT_FAILURE,           1 },
     { CURLE_SSL_CONNECT_ERROR,          BG_E_SECURE_CHANNEL_FAILURE,    1 },
     { CURLE_SSL_CIPHER,                 BG_E_SECURE_CHANNEL_FAILURE,    1 },
     { CURLE_SSL_SHUTDOWN_FAILED,        BG_E_SECURE_CHANNEL_FAILURE,    1 },

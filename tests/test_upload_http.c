@@ -81,9 +81,9 @@ static void curl_errors_map(void **state)
     http_error_from_curl(CURLE_OPERATION_TIMEDOUT, &err);
     assert_int_equal(err.hr, BG_E_TIMEOUT);
     http_error_from_curl(CURLE_COULDNT_RESOLVE_HOST, &err);
-    assert_int_equal(err.hr, BG_E_HOST_NOT_FOUND);
+    assert_int_equal(err.hr, BG_E_NAME_RESOLUTION_FAILURE);
     http_error_from_curl(CURLE_RECV_ERROR, &err);
-    assert_int_equal(err.hr, BG_E_CONNECTION_RESET);
+    assert_int_equal(err.hr, BG_E_RECEIVE_FAILURE);
     http_error_from_curl(CURLE_PEER_FAILED_VERIFICATION, &err);
     assert_int_equal(err.hr, BG_E_TRUST_FAILURE);
     assert_int_equal(err.transient, 0);
