@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYSTEM32_QMGR   "drive_c/windows/system32/qmgr.dll"
+#define SYSTEM32        "drive_c/windows/system32/"
+#define SYSTEM32_QMGR   SYSTEM32 "qmgr.dll"
 #define BACKUP_SUFFIX   ".winebits-orig"
 #define STATE_DIR       "bitsd"
 #define DAEMON_FILE     "bitsd/daemon"
@@ -29,6 +30,13 @@
 #define KEY_SVCHOST     "HKLM\\Software\\Microsoft\\Windows NT\\CurrentVersion\\SvcHost"
 #define QMGR_WINPATH    "C:\\windows\\system32\\qmgr.dll"
 #define SVCHOST_CMDLINE "C:\\windows\\system32\\svchost.exe -k netsvcs"
+
+/* The DLLs that replace Wine's builtin ones: the service (qmgr) and the
+ * proxy/stub DLL that marshals every BITS interface (qmgrprxy).  Each needs
+ * the override "native": Wine otherwise loads its builtin even for a file
+ * that is in system32. */
+static const char *const our_dlls[] = { "qmgr", "qmgrprxy" };
+#define N_OUR_DLLS (sizeof(our_dlls) / sizeof(our_dlls[0]))
 
 struct reg_default {
     const char *key;
@@ -151,19 +159,46 @@ static int backup_original(const char *target, const char *ours)
     return 0;
 }
 
-static int install_dll(const struct wb_options *opt, const char *ours)
+static int system32_path(char *out, size_t size, const char *prefix, const char *dll)
 {
-    char target[WB_PATH_MAX];
+    char rel[256];
 
-    if (wb_path(target, sizeof(target), opt->prefix, SYSTEM32_QMGR) < 0)
+    snprintf(rel, sizeof(rel), SYSTEM32 "%s.dll", dll);
+    return wb_path(out, size, prefix, rel);
+}
+
+static int install_dll(const struct wb_options *opt, const char *dll)
+{
+    char ours[WB_PATH_MAX], target[WB_PATH_MAX], name[256];
+
+    snprintf(name, sizeof(name), "%s.dll", dll);
+    if (bin_file(opt, name, ours, sizeof(ours)) < 0)
+        return -1;
+    if (system32_path(target, sizeof(target), opt->prefix, dll) < 0)
         return -1;
     if (backup_original(target, ours) < 0)
         return -1;
-    if (wb_files_equal(target, ours))
-        return 0;
-    if (wb_copy_file(ours, target, 0644) < 0)
+    if (!wb_files_equal(target, ours)) {
+        if (wb_copy_file(ours, target, 0644) < 0)
+            return -1;
+        printf("installed %s\n", target);
+    }
+    return wb_reg_add(opt, KEY_OVERRIDES, dll, "REG_SZ", "native");
+}
+
+/* Points every BITS interface at our proxy/stub DLL (its DllRegisterServer
+ * registers them all under the PSFactory CLSID Wine's qmgrprxy uses, so
+ * `wineboot -u` re-registering Wine's interfaces lands on our file too). */
+static int register_proxy(const struct wb_options *opt, int unregister)
+{
+    const char *reg[] = { "regsvr32", "/s", "qmgrprxy.dll", NULL };
+    const char *unreg[] = { "regsvr32", "/u", "/s", "qmgrprxy.dll", NULL };
+
+    if (wb_run_wine(opt, unregister ? unreg : reg) != 0) {
+        fprintf(stderr, "winebits: regsvr32 %sqmgrprxy.dll failed in %s\n",
+                unregister ? "/u " : "", opt->prefix);
         return -1;
-    printf("installed %s\n", target);
+    }
     return 0;
 }
 
@@ -201,24 +236,25 @@ static int write_daemon_path(const struct wb_options *opt, const char *bitsd)
 
 int wb_install(const struct wb_options *opt)
 {
-    char dll[WB_PATH_MAX], bitsd_rel[WB_PATH_MAX], bitsd[WB_PATH_MAX];
+    char bitsd_rel[WB_PATH_MAX], bitsd[WB_PATH_MAX];
+    size_t i;
 
     if (!wb_is_wine_prefix(opt->prefix)) {
         fprintf(stderr, "winebits: %s is not an initialised Wine prefix "
                 "(run `WINEPREFIX=%s wineboot -i` first)\n", opt->prefix, opt->prefix);
         return WB_EXIT_FAILURE;
     }
-    if (bin_file(opt, "qmgr.dll", dll, sizeof(dll)) < 0 ||
-        bin_file(opt, "bitsd", bitsd_rel, sizeof(bitsd_rel)) < 0)
+    if (bin_file(opt, "bitsd", bitsd_rel, sizeof(bitsd_rel)) < 0)
         return WB_EXIT_FAILURE;
     /* bitsd is started later from inside Wine: the path must be absolute. */
     if (!realpath(bitsd_rel, bitsd)) {
         fprintf(stderr, "winebits: %s: %s\n", bitsd_rel, strerror(errno));
         return WB_EXIT_FAILURE;
     }
-    if (install_dll(opt, dll) < 0)
-        return WB_EXIT_FAILURE;
-    if (wb_reg_add(opt, KEY_OVERRIDES, "qmgr", "REG_SZ", "native") < 0)
+    for (i = 0; i < N_OUR_DLLS; i++)
+        if (install_dll(opt, our_dlls[i]) < 0)
+            return WB_EXIT_FAILURE;
+    if (register_proxy(opt, 0) < 0)
         return WB_EXIT_FAILURE;
     if (ensure_registration(opt) < 0)
         return WB_EXIT_FAILURE;
@@ -241,28 +277,29 @@ int wb_is_installed(const char *prefix)
     return wb_file_exists(path);
 }
 
-static int restore_dll(const char *prefix)
+static int restore_dll(const struct wb_options *opt, const char *dll)
 {
     char target[WB_PATH_MAX], backup[WB_PATH_MAX];
 
-    if (wb_path(target, sizeof(target), prefix, SYSTEM32_QMGR) < 0)
+    if (system32_path(target, sizeof(target), opt->prefix, dll) < 0)
         return -1;
     if (backup_path(backup, sizeof(backup), target) < 0)
         return -1;
-    if (!wb_file_exists(backup))
-        return 0;
-    if (rename(backup, target) < 0) {
-        fprintf(stderr, "winebits: restoring %s: %s\n", target, strerror(errno));
-        return -1;
+    if (wb_file_exists(backup)) {
+        if (rename(backup, target) < 0) {
+            fprintf(stderr, "winebits: restoring %s: %s\n", target, strerror(errno));
+            return -1;
+        }
+        printf("restored Wine's %s\n", target);
     }
-    printf("restored Wine's %s\n", target);
-    return 0;
+    return wb_reg_delete(opt, KEY_OVERRIDES, dll);
 }
 
 int wb_uninstall(const struct wb_options *opt)
 {
     char daemon_file[WB_PATH_MAX], state_dir[WB_PATH_MAX];
     int was_installed = wb_is_installed(opt->prefix);
+    size_t i;
 
     if (!wb_is_wine_prefix(opt->prefix)) {
         fprintf(stderr, "winebits: %s is not a Wine prefix\n", opt->prefix);
@@ -270,9 +307,14 @@ int wb_uninstall(const struct wb_options *opt)
     }
     if (wb_daemon_stop(opt->prefix, opt->verbose) < 0)
         return WB_EXIT_FAILURE;
-    if (restore_dll(opt->prefix) < 0)
+    /* Our interfaces go away with our proxy DLL; Wine's own registration
+     * of its qmgrprxy comes back with its file. */
+    if (was_installed && register_proxy(opt, 1) < 0)
         return WB_EXIT_FAILURE;
-    if (wb_reg_delete(opt, KEY_OVERRIDES, "qmgr") < 0)
+    for (i = 0; i < N_OUR_DLLS; i++)
+        if (restore_dll(opt, our_dlls[i]) < 0)
+            return WB_EXIT_FAILURE;
+    if (was_installed && register_proxy(opt, 0) < 0)
         return WB_EXIT_FAILURE;
     if (wb_path(daemon_file, sizeof(daemon_file), opt->prefix, DAEMON_FILE) < 0 ||
         wb_path(state_dir, sizeof(state_dir), opt->prefix, STATE_DIR) < 0)
