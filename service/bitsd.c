@@ -3,6 +3,9 @@
  *
  *   bitsd [--prefix DIR] [--foreground] [--verbose]
  *
+ * Environment: BITSD_INACTIVITY_TIMEOUT=<seconds> replaces the 90-day
+ * JobInactivityTimeout (for tests; see expire.c).
+ *
  * Start-up order matters to qmgr.dll, which reads 'port' and then 'token':
  * lock, store, token, listen, port, and only then detach.  The event loop is
  * single-threaded: wait (engine sockets + ours), IPC, engine, timers.
@@ -97,7 +100,8 @@ static void run_loop(struct bitsd *d)
     while (!stop_requested) {
         unsigned n = control_fds(d, fds, MAX_WAIT_FDS);
         long t = min_timeout(xfer_engine_timeout(d->engine),
-                             min_timeout(sched_timeout(d), notify_timeout(d)));
+                             min_timeout(sched_timeout(d),
+                                         min_timeout(notify_timeout(d), expire_timeout(d))));
 
         if (t < 0 || t > MAX_WAIT_MS)
             t = MAX_WAIT_MS;
@@ -106,6 +110,7 @@ static void run_loop(struct bitsd *d)
         xfer_engine_run(d->engine);
         sched_tick(d);
         notify_tick(d);
+        expire_tick(d);
     }
 }
 

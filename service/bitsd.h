@@ -8,6 +8,7 @@
  *   jobs.c      the job operations behind every IPC request
  *   sched.c     which jobs run, engine callbacks, retry timers
  *   notify.c    events to subscribers and notify command lines
+ *   expire.c    JobInactivityTimeout and removal of finished jobs
  *   control.c   the IPC server: connections, framing, dispatch
  *   bitsd.c     main() and the event loop (not in bitsdcore)
  */
@@ -186,7 +187,11 @@ struct bitsd {
     unsigned next_conn_id;
     struct sub *subs;
     int stop;
+    uint64_t inactivity_100ns;      /* JobInactivityTimeout (BITSD_INACTIVITY_TIMEOUT) */
 };
+
+/* Finished (acknowledged or cancelled) jobs are kept this long. */
+#define FINISHED_KEEP_100NS (24ULL * 3600 * 10000000)
 
 /* bitsd.c / tests: set up everything but the network and the engine. */
 int bitsd_core_init(struct bitsd *d, const char *prefix, const char *statedir);
@@ -223,6 +228,13 @@ int32_t jobs_remove_credentials(struct bitsd *d, const uint8_t id[16], uint32_t 
 int32_t jobs_commit(struct bitsd *d, struct job *job, struct job_data *backup);
 /* A changed job: modification time and the JobModification event. */
 void jobs_touch(struct job *job);
+/* Deletes the job from the store and from memory (it must be idle). */
+void jobs_remove(struct bitsd *d, struct job *job);
+
+/* ---- expire.c ---- */
+uint64_t expire_limit_from_env(void);
+void expire_tick(struct bitsd *d);
+long expire_timeout(struct bitsd *d);      /* ms until the next check, -1 none */
 
 /* ---- sched.c ---- */
 void sched_tick(struct bitsd *d);

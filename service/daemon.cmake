@@ -10,6 +10,7 @@ add_library(bitsdcore STATIC
   ${CMAKE_CURRENT_LIST_DIR}/jobs.c
   ${CMAKE_CURRENT_LIST_DIR}/sched.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
+  ${CMAKE_CURRENT_LIST_DIR}/expire.c
   ${CMAKE_CURRENT_LIST_DIR}/control.c)
 target_include_directories(bitsdcore PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}

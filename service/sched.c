@@ -74,6 +74,8 @@ static int cb_checkpoint(void *ctx, const struct xfer_checkpoint *cp)
     if (cp->total != BP_SIZE_UNKNOWN)
         f->bytes_total = cp->total;
     f->bytes_transferred = cp->acked;
+    /* ModificationTime also moves when bytes move (JobInactivityTimeout) */
+    job->j.mtime = filetime_now();
     if (store_save_job(job->d->store, &job->j) < 0) {
         job->ckpt_failed = 1;
         return -1;

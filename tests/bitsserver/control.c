@@ -11,17 +11,33 @@
 
 struct switches {
     int64_t drop_after;                 /* -1 = off */
+    int64_t drop_download_after;        /* -1 = off */
     int fail_status;                    /* 0 = off */
     int fail_count;
     uint64_t max_fragment;              /* 0 = off */
     unsigned delay_final_ack_ms;
     int fail_create;                    /* 0 = off */
     char notify_url[URL_MAX];           /* "" = our own /app/digest */
+    unsigned throttle_kbps;             /* 0 = full speed */
+    unsigned delay_fragment_ms;
+    unsigned delay_create_ms;
+    unsigned delay_close_ms;
+    struct auth_conf auth[2];           /* AUTH_SERVER, AUTH_PROXY */
+};
+
+/* Per-name counters ("completed/<name>", "stored/<name>") for tests that
+ * must know how often one file was delivered. */
+struct name_stat {
+    struct name_stat *next;
+    char key[NAME_MAX_LEN + 16];
+    uint64_t value;
 };
 
 static pthread_mutex_t switch_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct switches sw = { .drop_after = -1 };
+static struct switches sw = { .drop_after = -1, .drop_download_after = -1 };
 static uint64_t counters[STAT_COUNT];
+static pthread_mutex_t name_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct name_stat *name_stats;
 
 static const char *const stat_names[STAT_COUNT] = {
     [STAT_CONNECTIONS] = "connections",
@@ -47,11 +63,34 @@ static const char *const stat_names[STAT_COUNT] = {
     [STAT_FILES_SERVED] = "files_served",
     [STAT_PUTS] = "puts",
     [STAT_PUT_BYTES] = "put_bytes",
+    [STAT_AUTH_CHALLENGES] = "auth_challenges",
+    [STAT_PROXIED] = "proxied_requests",
+    [STAT_FILE_BYTES_SENT] = "file_bytes_sent",
+    [STAT_RANGE_REQUESTS] = "range_requests",
 };
 
 void stat_add(enum stat_id id, uint64_t n)
 {
     __atomic_add_fetch(&counters[id], n, __ATOMIC_RELAXED);
+}
+
+void stat_name_add(const char *kind, const char *name)
+{
+    struct name_stat *n;
+    char key[NAME_MAX_LEN + 16];
+
+    snprintf(key, sizeof(key), "%s/%s", kind, name);
+    pthread_mutex_lock(&name_lock);
+    for (n = name_stats; n && strcmp(n->key, key); n = n->next)
+        ;
+    if (!n && (n = calloc(1, sizeof(*n)))) {
+        snprintf(n->key, sizeof(n->key), "%s", key);
+        n->next = name_stats;
+        name_stats = n;
+    }
+    if (n)
+        n->value++;
+    pthread_mutex_unlock(&name_lock);
 }
 
 static int parse_number(const char *s, uint64_t max, uint64_t *out)
@@ -88,6 +127,10 @@ static int apply_locked(const char *name, const char *value)
         if (parse_number(value, INT64_MAX, &v) < 0)
             return -1;
         sw.drop_after = (int64_t)v;
+    } else if (!strcmp(name, "drop_download_after")) {
+        if (parse_number(value, INT64_MAX, &v) < 0)
+            return -1;
+        sw.drop_download_after = (int64_t)v;
     } else if (!strcmp(name, "fail_fragments")) {
         if (parse_status(value, &sw.fail_status) < 0)
             return -1;
@@ -113,11 +156,48 @@ static int apply_locked(const char *name, const char *value)
             (value[0] && strncmp(value, "http://", 7)))
             return -1;
         strcpy(sw.notify_url, value);
+    } else if (!strcmp(name, "throttle_kbps")) {
+        if (parse_number(value, 1u << 30, &v) < 0)
+            return -1;
+        sw.throttle_kbps = (unsigned)v;
+    } else if (!strcmp(name, "delay_fragment_ms")) {
+        if (parse_number(value, 3600u * 1000, &v) < 0)
+            return -1;
+        sw.delay_fragment_ms = (unsigned)v;
+    } else if (!strcmp(name, "delay_create_ms")) {
+        if (parse_number(value, 3600u * 1000, &v) < 0)
+            return -1;
+        sw.delay_create_ms = (unsigned)v;
+    } else if (!strcmp(name, "delay_close_ms")) {
+        if (parse_number(value, 3600u * 1000, &v) < 0)
+            return -1;
+        sw.delay_close_ms = (unsigned)v;
+    } else if (!strcmp(name, "auth") || !strcmp(name, "proxy_auth")) {
+        struct auth_conf *a = &sw.auth[name[0] == 'p' ? AUTH_PROXY : AUTH_SERVER];
+        if (!strcmp(value, "none"))
+            a->scheme = AUTH_NONE;
+        else if (!strcmp(value, "basic"))
+            a->scheme = AUTH_BASIC;
+        else if (!strcmp(value, "digest"))
+            a->scheme = AUTH_DIGEST;
+        else
+            return -1;
+    } else if (!strcmp(name, "auth_user") || !strcmp(name, "proxy_user")) {
+        struct auth_conf *a = &sw.auth[name[0] == 'p' ? AUTH_PROXY : AUTH_SERVER];
+        if (strlen(value) >= sizeof(a->user) || strchr(value, ':'))
+            return -1;
+        strcpy(a->user, value);
+    } else if (!strcmp(name, "auth_password") || !strcmp(name, "proxy_password")) {
+        struct auth_conf *a = &sw.auth[name[0] == 'p' ? AUTH_PROXY : AUTH_SERVER];
+        if (strlen(value) >= sizeof(a->password))
+            return -1;
+        strcpy(a->password, value);
     } else if (!strcmp(name, "reset")) {
         if (strcmp(value, "1"))
             return strcmp(value, "0") ? -1 : 0;
         memset(&sw, 0, sizeof(sw));
         sw.drop_after = -1;
+        sw.drop_download_after = -1;
     } else {
         return -1;
     }
@@ -148,6 +228,17 @@ int64_t switch_take_drop_after(void)
     pthread_mutex_lock(&switch_lock);
     n = sw.drop_after;
     sw.drop_after = -1;
+    pthread_mutex_unlock(&switch_lock);
+    return n;
+}
+
+int64_t switch_take_drop_download_after(void)
+{
+    int64_t n;
+
+    pthread_mutex_lock(&switch_lock);
+    n = sw.drop_download_after;
+    sw.drop_download_after = -1;
     pthread_mutex_unlock(&switch_lock);
     return n;
 }
@@ -196,6 +287,35 @@ int switch_fail_create(void)
     return v;
 }
 
+unsigned switch_delay_ms(enum delay_point which)
+{
+    unsigned v;
+
+    pthread_mutex_lock(&switch_lock);
+    v = which == DELAY_FRAGMENT ? sw.delay_fragment_ms
+      : which == DELAY_CREATE ? sw.delay_create_ms : sw.delay_close_ms;
+    pthread_mutex_unlock(&switch_lock);
+    return v;
+}
+
+size_t switch_throttle_chunk(void)
+{
+    unsigned kbps;
+
+    pthread_mutex_lock(&switch_lock);
+    kbps = sw.throttle_kbps;
+    pthread_mutex_unlock(&switch_lock);
+    /* bytes per THROTTLE_TICK_MS */
+    return kbps ? (size_t)kbps * 1024 * THROTTLE_TICK_MS / 1000 + 1 : 0;
+}
+
+void switch_auth(int target, struct auth_conf *out)
+{
+    pthread_mutex_lock(&switch_lock);
+    *out = sw.auth[target];
+    pthread_mutex_unlock(&switch_lock);
+}
+
 void switch_notify_url(char out[URL_MAX])
 {
     pthread_mutex_lock(&switch_lock);
@@ -235,7 +355,8 @@ void handle_control(struct request_ctx *ctx)
 
 void handle_stats(struct request_ctx *ctx)
 {
-    char text[4096];
+    char text[16384];
+    struct name_stat *ns;
     size_t len = 0;
     int i;
 
@@ -246,6 +367,15 @@ void handle_stats(struct request_ctx *ctx)
             break;
         len += (size_t)n;
     }
+    pthread_mutex_lock(&name_lock);
+    for (ns = name_stats; ns; ns = ns->next) {
+        int n = snprintf(text + len, sizeof(text) - len, "%s %llu\n", ns->key,
+                         (unsigned long long)ns->value);
+        if (n < 0 || (size_t)n >= sizeof(text) - len)
+            break;
+        len += (size_t)n;
+    }
+    pthread_mutex_unlock(&name_lock);
     http_send(ctx->conn, ctx->req, 200, "Content-Type: text/plain\r\nCache-Control: no-store\r\n",
               text, len);
 }

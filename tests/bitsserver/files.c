@@ -68,6 +68,26 @@ static void make_etag(const struct stat *st, char out[96])
                  (unsigned long long)st->st_mtim.tv_nsec);
 }
 
+/* The body at full speed, or in slices with pauses under throttle_kbps.
+ * '*sent' counts the slices that went out whole. */
+static int send_throttled(int sock, int fd, uint64_t offset, uint64_t length, uint64_t *sent)
+{
+    *sent = 0;
+    while (length) {
+        size_t slice = switch_throttle_chunk();
+        uint64_t n = slice && slice < length ? slice : length;
+
+        if (slice)
+            sleep_ms(THROTTLE_TICK_MS);
+        if (http_send_file_range(sock, fd, offset, n) < 0)
+            return -1;
+        offset += n;
+        length -= n;
+        *sent += n;
+    }
+    return 0;
+}
+
 void handle_get_file(struct request_ctx *ctx, const char *path, int is_reply)
 {
     struct http_request *r = ctx->req;
@@ -115,8 +135,20 @@ void handle_get_file(struct request_ctx *ctx, const char *path, int is_reply)
                       (unsigned long long)range.last, (unsigned long long)st.st_size);
     }
     if (http_send_head(ctx->conn, r, status, length, h.text) == 0 && !head) {
-        if (http_send_file_range(ctx->conn->fd, fd, offset, length) < 0)
+        /* drop_download_after: a connection that breaks in the middle of the body */
+        int64_t drop = is_reply ? -1 : switch_take_drop_download_after();
+        uint64_t body = drop >= 0 && (uint64_t)drop < length ? (uint64_t)drop : length, sent;
+
+        if (send_throttled(ctx->conn->fd, fd, offset, body, &sent) < 0 || body < length) {
             ctx->conn->must_close = 1;
+            if (body < length)
+                stat_add(STAT_DROPS, 1);
+        }
+        if (!is_reply) {
+            stat_add(STAT_FILE_BYTES_SENT, sent);
+            if (status == 206)
+                stat_add(STAT_RANGE_REQUESTS, 1);
+        }
         stat_add(is_reply ? STAT_REPLIES_SERVED : STAT_FILES_SERVED, 1);
     }
     close(fd);

@@ -131,6 +131,13 @@ static int parse_request_line(struct http_request *r, char *line)
         r->http11 = 1;
     else if (strcmp(sp2 + 1, "HTTP/1.0"))
         return -1;
+    /* Absolute form (RFC 7230 5.3.2), as sent to a forward proxy: keep the
+     * origin-form part; we only ever proxy to ourselves. */
+    if (!strncasecmp(r->target, "http://", 7)) {
+        const char *slash = strchr(r->target + 7, '/');
+        r->absolute_form = 1;
+        r->target = slash ? slash : "/";
+    }
     if (r->target[0] != '/' || strlen(r->target) >= sizeof(r->path))
         return -1;
     strcpy(r->path, r->target);
@@ -420,9 +427,11 @@ const char *http_reason(int status)
     case 206: return "Partial Content";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 407: return "Proxy Authentication Required";
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Request Entity Too Large";

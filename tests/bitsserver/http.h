@@ -33,6 +33,8 @@ struct http_request {
     const char *target;         /* raw request target, e.g. "/files/a%20b?x=1" */
     char path[8192];            /* percent-decoded path without the query */
     const char *query;          /* raw query after '?', or "" */
+    int absolute_form;          /* target was "http://host/..." (a request to a proxy);
+                                 * 'target' then holds its origin-form part */
     int http11;
     int keep_alive;             /* what the client asked for */
     struct http_header headers[HTTP_MAX_HEADERS];

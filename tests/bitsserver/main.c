@@ -28,7 +28,10 @@ static void usage(void)
             "usage: bits-server --root DIR [--port N] [--port-file FILE] [--quiet]\n"
             "                   [--notify-url URL] [--drop-after N] [--fail-fragments STATUS]\n"
             "                   [--fail-count K] [--max-fragment N] [--delay-final-ack-ms N]\n"
-            "                   [--fail-create STATUS]\n");
+            "                   [--fail-create STATUS] [--throttle-kbps N]\n"
+            "                   [--delay-fragment-ms N] [--delay-create-ms N] [--delay-close-ms N]\n"
+            "                   [--auth none|basic|digest] [--auth-user U] [--auth-password P]\n"
+            "                   [--proxy-auth none|basic|digest] [--proxy-user U] [--proxy-password P]\n");
     exit(2);
 }
 
@@ -84,6 +87,11 @@ static void route(struct request_ctx *ctx)
     struct http_request *r = ctx->req;
 
     stat_add(STAT_REQUESTS, 1);
+    /* The test switches and counters stay open; BITS_POST, GET and HEAD of
+     * the BITS URL space need the configured credentials. */
+    if ((method_is(r, "BITS_POST") || method_is(r, "GET") || method_is(r, "HEAD"))
+        && strcmp(r->path, "/_control") && strcmp(r->path, "/_stats") && !auth_check(ctx))
+        return;
     if (method_is(r, "BITS_POST"))
         handle_bits_post(ctx);
     else if (method_is(r, "GET") || method_is(r, "HEAD"))

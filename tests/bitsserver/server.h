@@ -56,15 +56,42 @@ enum stat_id {
     STAT_FILES_SERVED,
     STAT_PUTS,
     STAT_PUT_BYTES,
+    STAT_AUTH_CHALLENGES,
+    STAT_PROXIED,
+    STAT_FILE_BYTES_SENT,
+    STAT_RANGE_REQUESTS,
     STAT_COUNT
 };
 
 void stat_add(enum stat_id id, uint64_t n);
+/* Counts one event for one upload name: "<kind>/<name> N" in /_stats. */
+void stat_name_add(const char *kind, const char *name);
+
+/* Authentication switches (auth.c checks them). */
+enum { AUTH_SERVER = 0, AUTH_PROXY = 1 };
+enum { AUTH_NONE = 0, AUTH_BASIC = 1, AUTH_DIGEST = 2 };
+struct auth_conf {
+    int scheme;                         /* AUTH_NONE, AUTH_BASIC, AUTH_DIGEST */
+    char user[256];
+    char password[256];
+};
+void switch_auth(int target, struct auth_conf *out);
+
+/* Slow-down switches for fault tests. */
+enum delay_point { DELAY_FRAGMENT, DELAY_CREATE, DELAY_CLOSE };
+#define THROTTLE_TICK_MS 50
+unsigned switch_delay_ms(enum delay_point which);
+/* throttle_kbps: bytes that may move per THROTTLE_TICK_MS, 0 = no limit. */
+size_t switch_throttle_chunk(void);
+void sleep_ms(unsigned ms);
 /* Applies one switch ("drop_after", "5"); returns 0 or -1 for an unknown
  * name or bad value.  Used by the command line and GET /_control. */
 int control_apply(const char *name, const char *value);
 /* One-shot: returns the byte count and disarms, or -1 when not armed. */
 int64_t switch_take_drop_after(void);
+/* One-shot: the next GET of /files/<name> sends this many body bytes, then
+ * closes the connection; -1 when not armed. */
+int64_t switch_take_drop_download_after(void);
 /* Returns the status to fail the next Fragment with (consuming one of
  * fail_count), or 0. */
 int switch_take_fragment_failure(void);
@@ -129,6 +156,11 @@ void produce_reply(struct session *s, struct reply_outcome *out);
 /* IIS model: POSTs to the server application (by value or by reference). */
 void notify_application(struct session *s, int by_reference, const char *data_path,
                         const char *reply_tmp, struct reply_outcome *out);
+
+/* ---- authentication (auth.c) ---- */
+/* Checks Authorization (origin server) and, for absolute-form requests,
+ * Proxy-Authorization.  Returns 1 to go on; 0 when it answered 401/407. */
+int auth_check(struct request_ctx *ctx);
 
 /* ---- plain HTTP resources (files.c, app.c) ---- */
 void handle_get_file(struct request_ctx *ctx, const char *path, int is_reply);

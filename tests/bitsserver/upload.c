@@ -145,6 +145,8 @@ static void create_session(struct request_ctx *ctx)
     }
     stat_add(STAT_SESSIONS_CREATED, 1);
     log_msg("session %s created for %s", s->id, ctx->req->path);
+    if (switch_delay_ms(DELAY_CREATE))
+        sleep_ms(switch_delay_ms(DELAY_CREATE));
     http_hdrs_init(&h);
     http_hdrs_add(&h, "BITS-Protocol: %s", BITS_PROTOCOL_GUID);
     http_hdrs_add(&h, "Accept-Encoding: Identity");
@@ -216,9 +218,18 @@ static int store_fragment(struct request_ctx *ctx, struct session *s,
         return -1;
     while (ctx->req->body_read < limit) {
         uint64_t want = limit - ctx->req->body_read;
-        ssize_t n = http_body_read(ctx->conn, ctx->req, ctx->iobuf,
-                                   want < IOBUF_SIZE ? (size_t)want : IOBUF_SIZE);
+        size_t slice = switch_throttle_chunk();
+        ssize_t n;
         uint64_t skip;
+
+        if (slice) {
+            /* throttle_kbps: a slow link, so fault tests can stop us mid-body */
+            if (want > slice)
+                want = slice;
+            sleep_ms(THROTTLE_TICK_MS);
+        }
+        n = http_body_read(ctx->conn, ctx->req, ctx->iobuf,
+                           want < IOBUF_SIZE ? (size_t)want : IOBUF_SIZE);
 
         if (n <= 0) {
             rc = 1;
@@ -254,13 +265,6 @@ static int store_fragment(struct request_ctx *ctx, struct session *s,
     return rc;
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
 /* Last byte arrived on an upload-reply session: keep a copy of the upload
  * and produce the reply (again, if the final fragment was resent). */
 static void finish_reply_fragment(struct request_ctx *ctx, struct session *s)
@@ -289,6 +293,8 @@ static void answer_fragment(struct request_ctx *ctx, struct session *s, int fina
 {
     struct http_hdrs h;
 
+    if (switch_delay_ms(DELAY_FRAGMENT))
+        sleep_ms(switch_delay_ms(DELAY_FRAGMENT));
     if (final && switch_delay_final_ack_ms())
         sleep_ms(switch_delay_final_ack_ms());
     if (final && s->kind == SESSION_REPLY) {
@@ -324,6 +330,8 @@ static void empty_upload(struct request_ctx *ctx, struct session *s)
     close(fd);
     s->total = s->received = 0;
     s->total_known = 1;
+    if (!s->complete)
+        stat_name_add("completed", s->name);
     s->complete = 1;
     answer_fragment(ctx, s, 1);
 }
@@ -385,8 +393,11 @@ static void fragment(struct request_ctx *ctx, struct session *s)
         return;
     }
     final = cr.last == cr.total - 1;
-    if (s->received == s->total)
+    if (s->received == s->total && !s->complete) {
+        /* counted once per session: a file delivered twice shows up as 2 */
         s->complete = 1;
+        stat_name_add("completed", s->name);
+    }
     answer_fragment(ctx, s, final);
 }
 
@@ -396,6 +407,8 @@ static void close_session(struct request_ctx *ctx, struct session *s)
 {
     char data[PATH_MAX], dir[PATH_MAX], dst[PATH_MAX];
 
+    if (switch_delay_ms(DELAY_CLOSE))
+        sleep_ms(switch_delay_ms(DELAY_CLOSE));
     stat_add(STAT_CLOSES, 1);
     /* Upload-reply sessions published their copy with the last fragment;
      * an incomplete upload is simply thrown away (close-session.md). */
@@ -406,6 +419,7 @@ static void close_session(struct request_ctx *ctx, struct session *s)
             return;
         }
         stat_add(STAT_UPLOADS_STORED, 1);
+        stat_name_add("stored", s->name);
     }
     session_remove(s);
     send_ack(ctx, 200, s->id, NULL);

@@ -1,0 +1,317 @@
+/*
+ * Credentials of the real bitsd against bits-server with authentication
+ * switched on: Basic and Digest (MD5) for the server (401) and for the
+ * server acting as a forward proxy (407, SetProxySettings OVERRIDE).
+ * Credentials come through BP_SET_CREDENTIALS, are used by upload-reply and
+ * download jobs, can be removed, are never written to disk, and are gone
+ * after a restart of bitsd.
+ *
+ * NTLM and Negotiate cannot be served by bits-server (no NTLM or Kerberos
+ * implementation here); the test prints which schemes this libcurl offers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "survive_util.h"
+
+#define USER        "alice"
+#define PASSWORD    "S3cr3t pass-4711"
+#define PASSWORD_Q  "S3cr3t%20pass-4711"
+#define PROXY_USER  "proxyuser"
+#define PROXY_PASS  "Pr0xy-Secret-0815"
+
+static int setup(void **state)
+{
+    sv_setup("auth");
+    assert_int_equal(sv_start_daemon(NULL), 0);
+    assert_int_equal(bits_server_start(sv_path("srv"), &sv.srv), 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    return sv_teardown();
+}
+
+/* An upload-reply (digest producer) or download job, suspended. */
+static void make_job(struct ipc_client *c, const char *name, uint32_t type, const char *host,
+                     uint8_t id[16], char digest[65])
+{
+    char url[256], win[256], remote[4200];
+
+    snprintf(win, sizeof(win), "C:\\%s", name);
+    if (type == BP_JOB_DOWNLOAD) {
+        snprintf(remote, sizeof(remote), "%s/files/%s", sv.srv.root, name);
+        sv_make_file(remote, 300 * 1024 + 3, 9);
+        sv_sha256(remote, digest);
+        snprintf(url, sizeof(url), "http://%s:%d/files/%s", host, sv.srv.port, name);
+    } else {
+        sv_make_file(sv_path(name), 200 * 1024 + 1, 8);
+        sv_sha256(sv_path(name), digest);
+        snprintf(url, sizeof(url), "http://%s:%d/reply/digest/%s", host, sv.srv.port, name);
+    }
+    assert_int_equal(sv_create_job(c, name, type, id), S_OK);
+    assert_int_equal(sv_add_file(c, id, url, win, sv_path(name)), S_OK);
+}
+
+static void expect_transferred(struct ipc_client *c, const uint8_t id[16], uint32_t type,
+                               const char *name, const char *digest)
+{
+    struct bp_job_info info;
+    char *data, hex[65];
+    uint64_t len;
+    uint32_t s = sv_wait_state(c, id, BP_STATE_TRANSFERRED, 30);
+
+    if (s != BP_STATE_TRANSFERRED) {
+        assert_int_equal(sv_info(c, id, &info), S_OK);
+        print_message("%s: state %u error 0x%08x context %u\n", name, info.state,
+                      (unsigned)info.error_code, info.error_context);
+        bp_job_info_free(&info);
+    }
+    assert_int_equal(s, BP_STATE_TRANSFERRED);
+    if (type == BP_JOB_UPLOAD_REPLY) {
+        assert_int_equal(sv_reply_data(c, id, &data, &len), S_OK);
+        assert_int_equal(len, 64);
+        assert_string_equal(data, digest);
+        free(data);
+    }
+    assert_int_equal(sv_action(c, id, BP_ACTION_COMPLETE), S_OK);
+    if (type == BP_JOB_DOWNLOAD) {
+        sv_sha256(sv_path(name), hex);
+        assert_string_equal(hex, digest);
+    }
+}
+
+static void expect_auth_error(struct ipc_client *c, const uint8_t id[16], int32_t hr)
+{
+    struct bp_job_info info;
+
+    assert_int_equal(sv_wait_state(c, id, BP_STATE_ERROR, 30), BP_STATE_ERROR);
+    assert_int_equal(sv_info(c, id, &info), S_OK);
+    assert_int_equal(info.error_code, hr);
+    assert_int_equal(info.error_context, BP_CONTEXT_REMOTE_FILE);
+    assert_int_equal(info.error_count, 1);
+    bp_job_info_free(&info);
+}
+
+/* 1 when 'needle' occurs anywhere in the file. */
+static int file_has(const char *path, const char *needle)
+{
+    size_t n = strlen(needle), got = 0, cap = 1 << 20;
+    char *buf;
+    ssize_t r;
+    int fd = open(path, O_RDONLY), found = 0;
+
+    if (fd < 0)
+        return 0;
+    buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        r = read(fd, buf + got, cap - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (got == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    close(fd);
+    found = got >= n && memmem(buf, got, needle, n) != NULL;
+    free(buf);
+    return found;
+}
+
+static void assert_secret_not_on_disk(const char *secret)
+{
+    static const char *const files[] = {
+        "bitsd/jobs.db", "bitsd/jobs.db-wal", "bitsd/jobs.db-shm", "bitsd/bitsd.log",
+        "daemon-stderr.log",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        assert_false(file_has(sv_path(files[i]), secret));
+}
+
+static void server_scheme(uint32_t scheme, const char *name)
+{
+    char q[256];
+    struct ipc_client c;
+    uint8_t up[16], down[16], wrong[16], none[16], removed[16], other[16];
+    char up_d[65], down_d[65], d[65];
+    uint32_t other_scheme = scheme == BP_AUTH_BASIC ? BP_AUTH_DIGEST : BP_AUTH_BASIC;
+    long long challenges;
+
+    snprintf(q, sizeof(q), "auth=%s&auth_user=%s&auth_password=%s", name, USER, PASSWORD_Q);
+    assert_int_equal(bits_server_control(&sv.srv, q), 0);
+    sv_connect(&c, 0);
+
+    /* right credentials: upload-reply (BITS_POST and the reply GET) and a download */
+    make_job(&c, "up.bin", BP_JOB_UPLOAD_REPLY, "127.0.0.1", up, up_d);
+    assert_int_equal(sv_set_creds(&c, up, BP_AUTH_TARGET_SERVER, scheme, USER, PASSWORD), S_OK);
+    make_job(&c, "down.bin", BP_JOB_DOWNLOAD, "127.0.0.1", down, down_d);
+    assert_int_equal(sv_set_creds(&c, down, BP_AUTH_TARGET_SERVER, scheme, USER, PASSWORD), S_OK);
+    challenges = bits_server_stat(&sv.srv, "auth_challenges");
+    assert_int_equal(sv_action(&c, up, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, down, BP_ACTION_RESUME), S_OK);
+    expect_transferred(&c, up, BP_JOB_UPLOAD_REPLY, "up.bin", up_d);
+    expect_transferred(&c, down, BP_JOB_DOWNLOAD, "down.bin", down_d);
+    if (scheme == BP_AUTH_DIGEST)   /* Digest needs a challenge first */
+        assert_true(bits_server_stat(&sv.srv, "auth_challenges") > challenges);
+
+    /* wrong password, no credentials, removed credentials, another scheme */
+    make_job(&c, "wrong.bin", BP_JOB_UPLOAD_REPLY, "127.0.0.1", wrong, d);
+    assert_int_equal(sv_set_creds(&c, wrong, BP_AUTH_TARGET_SERVER, scheme, USER, "nope"), S_OK);
+    make_job(&c, "none.bin", BP_JOB_DOWNLOAD, "127.0.0.1", none, d);
+    make_job(&c, "removed.bin", BP_JOB_UPLOAD_REPLY, "127.0.0.1", removed, d);
+    assert_int_equal(sv_set_creds(&c, removed, BP_AUTH_TARGET_SERVER, scheme, USER, PASSWORD),
+                     S_OK);
+    assert_int_equal(sv_remove_creds(&c, removed, BP_AUTH_TARGET_SERVER, scheme), S_OK);
+    make_job(&c, "other.bin", BP_JOB_DOWNLOAD, "127.0.0.1", other, d);
+    assert_int_equal(sv_set_creds(&c, other, BP_AUTH_TARGET_SERVER, other_scheme, USER, PASSWORD),
+                     S_OK);
+    assert_int_equal(sv_action(&c, wrong, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, none, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, removed, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, other, BP_ACTION_RESUME), S_OK);
+    expect_auth_error(&c, wrong, BP_HTTP_ERROR(401));
+    expect_auth_error(&c, none, BP_HTTP_ERROR(401));
+    expect_auth_error(&c, removed, BP_HTTP_ERROR(401));
+    expect_auth_error(&c, other, BP_HTTP_ERROR(401));
+
+    /* the job in ERROR gets credentials and goes on */
+    assert_int_equal(sv_set_creds(&c, none, BP_AUTH_TARGET_SERVER, scheme, USER, PASSWORD), S_OK);
+    assert_int_equal(sv_action(&c, none, BP_ACTION_RESUME), S_OK);
+    expect_transferred(&c, none, BP_JOB_DOWNLOAD, "none.bin", d);
+
+    ipc_close(&c);
+    assert_secret_not_on_disk(PASSWORD);
+}
+
+static void test_basic(void **state)
+{
+    server_scheme(BP_AUTH_BASIC, "basic");
+}
+
+static void test_digest(void **state)
+{
+    server_scheme(BP_AUTH_DIGEST, "digest");
+}
+
+/* Memory only: after a restart of bitsd the job has to be given its
+ * credentials again. */
+static void test_credentials_across_restart(void **state)
+{
+    struct ipc_client c;
+    uint8_t id[16];
+    char digest[65];
+
+    assert_int_equal(bits_server_control(&sv.srv, "auth=digest&auth_user=" USER
+                                         "&auth_password=" PASSWORD_Q), 0);
+    sv_connect(&c, 0);
+    make_job(&c, "restart.bin", BP_JOB_UPLOAD_REPLY, "127.0.0.1", id, digest);
+    assert_int_equal(sv_set_creds(&c, id, BP_AUTH_TARGET_SERVER, BP_AUTH_DIGEST, USER, PASSWORD),
+                     S_OK);
+    ipc_close(&c);
+    sv_stop_daemon(SIGKILL);
+    assert_secret_not_on_disk(PASSWORD);
+    assert_int_equal(sv_start_daemon(NULL), 0);
+    sv_connect(&c, 0);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    expect_auth_error(&c, id, BP_HTTP_ERROR(401));
+    assert_int_equal(sv_set_creds(&c, id, BP_AUTH_TARGET_SERVER, BP_AUTH_DIGEST, USER, PASSWORD),
+                     S_OK);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "restart.bin", digest);
+    ipc_close(&c);
+}
+
+static void proxy_scheme(uint32_t scheme, const char *name)
+{
+    char q[256], proxy[64];
+    struct ipc_client c;
+    uint8_t ok[16], denied[16], dl[16];
+    char ok_d[65], dl_d[65], d[65];
+    long long proxied;
+
+    snprintf(q, sizeof(q), "proxy_auth=%s&proxy_user=" PROXY_USER "&proxy_password=" PROXY_PASS,
+             name);
+    assert_int_equal(bits_server_control(&sv.srv, q), 0);
+    snprintf(proxy, sizeof(proxy), "127.0.0.1:%d", sv.srv.port);
+    proxied = bits_server_stat(&sv.srv, "proxied_requests");
+    sv_connect(&c, 0);
+
+    /* 'localhost' in the URL, the proxy at 127.0.0.1: only a proxy request reaches us
+     * in absolute form */
+    make_job(&c, "p-ok.bin", BP_JOB_UPLOAD_REPLY, "localhost", ok, ok_d);
+    assert_int_equal(sv_set_proxy(&c, ok, BP_PROXY_OVERRIDE, proxy, NULL), S_OK);
+    assert_int_equal(sv_set_creds(&c, ok, BP_AUTH_TARGET_PROXY, scheme, PROXY_USER, PROXY_PASS),
+                     S_OK);
+    make_job(&c, "p-dl.bin", BP_JOB_DOWNLOAD, "localhost", dl, dl_d);
+    assert_int_equal(sv_set_proxy(&c, dl, BP_PROXY_OVERRIDE, proxy, NULL), S_OK);
+    assert_int_equal(sv_set_creds(&c, dl, BP_AUTH_TARGET_PROXY, scheme, PROXY_USER, PROXY_PASS),
+                     S_OK);
+    make_job(&c, "p-denied.bin", BP_JOB_UPLOAD_REPLY, "localhost", denied, d);
+    assert_int_equal(sv_set_proxy(&c, denied, BP_PROXY_OVERRIDE, proxy, NULL), S_OK);
+    /* server credentials are not proxy credentials */
+    assert_int_equal(sv_set_creds(&c, denied, BP_AUTH_TARGET_SERVER, scheme, PROXY_USER,
+                                  PROXY_PASS), S_OK);
+
+    assert_int_equal(sv_action(&c, ok, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, dl, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, denied, BP_ACTION_RESUME), S_OK);
+    expect_transferred(&c, ok, BP_JOB_UPLOAD_REPLY, "p-ok.bin", ok_d);
+    expect_transferred(&c, dl, BP_JOB_DOWNLOAD, "p-dl.bin", dl_d);
+    expect_auth_error(&c, denied, BP_HTTP_ERROR(407));
+    assert_true(bits_server_stat(&sv.srv, "proxied_requests") > proxied + 3);
+    ipc_close(&c);
+    assert_secret_not_on_disk(PROXY_PASS);
+}
+
+static void test_proxy_basic(void **state)
+{
+    proxy_scheme(BP_AUTH_BASIC, "basic");
+}
+
+static void test_proxy_digest(void **state)
+{
+    proxy_scheme(BP_AUTH_DIGEST, "digest");
+}
+
+static void report_curl_schemes(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+    print_message("libcurl %s auth schemes: Basic Digest%s%s%s%s\n", v->version,
+                  v->features & CURL_VERSION_NTLM ? " NTLM" : "",
+                  v->features & CURL_VERSION_SPNEGO ? " Negotiate(SPNEGO)" : "",
+                  v->features & CURL_VERSION_GSSAPI ? " GSS-API" : "",
+                  v->features & CURL_VERSION_KERBEROS5 ? " Kerberos5" : "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_digest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_credentials_across_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_basic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_digest, setup, teardown),
+    };
+
+    report_curl_schemes();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
