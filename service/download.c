@@ -16,7 +16,20 @@
  *  - No Content-Length on a 200 (or "/ *" totals) is BG_E_MISSING_FILE_SIZE
  *    (context REMOTE_FILE, not transient): BITS needs the size.
  *  - What is on disk beyond the last checkpoint is kept only up to the
- *    checkpointed count (see sync_and_checkpoint).
+ *    checkpointed count (see checkpoint_progress).
+ *
+ * Durability.  Data goes to the page cache with plain pwrite, like curl -o:
+ * no fsync, fdatasync or sync_file_range while a download runs or when it
+ * ends, because forcing writeback costs a third of the throughput.  A kill
+ * of any process never loses page-cache data; only a power loss can, and
+ * then the size on disk is short (file systems that order data before the
+ * size, ext4 data=ordered and xfs, never show a size covering unwritten
+ * data).  So a restart trusts min(size on disk, checkpointed count), the
+ * daemon checks at start-up that every finished download file still has its
+ * full size (and transfers the rest when not), and Complete makes the files
+ * durable (fsync, rename, fsync of the directory) before it answers.  The
+ * reply of an upload-reply job has no such start-up check: it is still
+ * fdatasync'ed before it counts (replies are small).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +68,9 @@ void download_release(struct xfer *x)
     x->dl.fd = -1;
     free(x->dl.url);
     x->dl.url = NULL;
+    free(x->dl.wbuf);
+    x->dl.wbuf = NULL;
+    x->dl.wlen = 0;
 }
 
 /* ---- decisions on the answer's head ---- */
@@ -186,11 +202,47 @@ static void decide(struct xfer *x)
 
 /* ---- body ---- */
 
+/* Appends 'len' bytes to the file at *have and counts them; 0, or -1 with
+ * x->dl_errno set. */
+static int write_at_have(struct xfer *x, const char *data, size_t len)
+{
+    struct xfer_dl *dl = &x->dl;
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = pwrite(dl->fd, data + done, len - done, (off_t)(*dl->have + done));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            x->dl_errno = n < 0 ? errno : EIO;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    *dl->have += len;
+    dl->unsynced += len;
+    if (dl->unsynced >= DOWNLOAD_CHECKPOINT_BYTES)
+        x->cp_due = 1;
+    return 0;
+}
+
+int download_flush(struct xfer *x)
+{
+    struct xfer_dl *dl = &x->dl;
+    size_t len = dl->wlen;
+
+    if (!len || dl->fd < 0)
+        return 0;
+    dl->wlen = 0;
+    return write_at_have(x, dl->wbuf, len);
+}
+
 static size_t write_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct xfer *x = userdata;
     struct xfer_dl *dl = &x->dl;
-    size_t len = size * nmemb, done = 0;
+    size_t len = size * nmemb;
 
     if (!dl->decided) {
         decide(x);
@@ -204,37 +256,26 @@ static size_t write_body(char *data, size_t size, size_t nmemb, void *userdata)
     }
     if (dl->discard)
         return len;
-    if (*dl->have + len > *dl->total) {
+    if (*dl->have + dl->wlen + len > *dl->total) {
         discard_with(x, BG_E_INVALID_SERVER_RESPONSE, BP_CONTEXT_REMOTE_FILE, 1);
         return 0;
     }
-    while (done < len) {
-        ssize_t n = pwrite(dl->fd, data + done, len - done, (off_t)(*dl->have + done));
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            x->dl_errno = n < 0 ? errno : EIO;
-            return 0;
-        }
-        done += (size_t)n;
-    }
-    *dl->have += len;
-    dl->unsynced += len;
-    if (dl->unsynced >= DOWNLOAD_CHECKPOINT_BYTES)
-        x->cp_due = 1;
+    if (dl->wlen + len > DOWNLOAD_WRITE_BUFFER && download_flush(x) < 0)
+        return 0;
+    if (len >= DOWNLOAD_WRITE_BUFFER)
+        return write_at_have(x, data, len) < 0 ? 0 : len;
+    memcpy(dl->wbuf + dl->wlen, data, len);
+    dl->wlen += len;
     return len;
 }
 
-/* Periodic checkpoints only start writeback (no wait): a restart trusts
- * min(size on disk, checkpointed count), and file systems that order data
- * before size updates (ext4 data=ordered, xfs) never show a size covering
- * unwritten data.  The complete file is fdatasync'ed before it counts. */
-static int sync_and_checkpoint(struct xfer *x)
+/* Records how far the file got.  No writeback is forced: the count only
+ * has to be a bound a restart may trust together with the size on disk
+ * (see the top of this file). */
+static int checkpoint_progress(struct xfer *x)
 {
-    if (x->dl.unsynced && sync_file_range(x->dl.fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0
-        && errno != ENOSYS && errno != EINVAL) {
-        fail_errno(x, errno);
+    if (download_flush(x) < 0) {
+        fail_errno(x, x->dl_errno);
         return -1;
     }
     x->dl.unsynced = 0;
@@ -248,7 +289,7 @@ void download_run_checkpoint(struct xfer *x)
 
     x->cp_pending = 0;
     x->cp_due = 0;
-    if (x->dl.fd < 0 || sync_and_checkpoint(x) < 0)
+    if (x->dl.fd < 0 || checkpoint_progress(x) < 0)
         return;
     x->dl.need_cp = 0;
     if (paused && x->op.active)
@@ -283,13 +324,12 @@ static void file_complete(struct xfer *x)
     struct xfer_dl *dl = &x->dl;
     xfer_step_fn next = dl->complete;
 
-    if (fdatasync(dl->fd) < 0) {
+    /* A download file is made durable by Complete; a reply now. */
+    if (x->kind != XFER_DOWNLOAD && fdatasync(dl->fd) < 0) {
         fail_errno(x, errno);
         return;
     }
-    dl->unsynced = 0;
-    x->cp_due = 0;
-    if (xfer_checkpoint(x) < 0)
+    if (checkpoint_progress(x) < 0)
         return;
     download_release(x);
     next(x);
@@ -308,6 +348,7 @@ static void on_get(struct http_op *op, CURLcode rc)
     struct http_error err;
 
     x->cp_pending = 0;
+    download_flush(x);                  /* a failure shows in dl_errno */
     if (rc == CURLE_OK && !dl->decided)
         decide(x);                      /* empty body: no write came */
     if (x->dl_errno) {
@@ -324,7 +365,7 @@ static void on_get(struct http_op *op, CURLcode rc)
     }
     if (rc != CURLE_OK) {
         /* Keep what arrived, then retry a broken connection at once. */
-        if (sync_and_checkpoint(x) < 0)
+        if (checkpoint_progress(x) < 0)
             return;
         if (*dl->have > dl->request_start)
             x->reconnects = 0;          /* it moved: not the same failure again */
@@ -338,7 +379,7 @@ static void on_get(struct http_op *op, CURLcode rc)
         return;
     }
     if (*dl->total == BP_SIZE_UNKNOWN || *dl->have != *dl->total) {
-        if (sync_and_checkpoint(x) < 0)
+        if (checkpoint_progress(x) < 0)
             return;
         xfer_fail(x, BG_E_CONNECTION_CLOSED, BP_CONTEXT_GENERAL_TRANSPORT, 1);
         return;
@@ -357,6 +398,7 @@ static void send_get(struct xfer *x)
     dl->restart = 0;
     dl->need_cp = 0;
     dl->err.hr = 0;
+    dl->wlen = 0;                       /* the new answer starts at *have */
     x->dl_errno = 0;
     dl->sent_range = *dl->have > 0;
     dl->request_start = *dl->have;
@@ -397,6 +439,11 @@ void download_file(struct xfer *x, const char *url, const char *path, uint64_t *
     dl->unsynced = 0;
     if (!dl->url) {
         xfer_fail(x, url ? E_OUTOFMEMORY : E_INVALIDARG, BP_CONTEXT_REMOTE_FILE, 0);
+        return;
+    }
+    dl->wbuf = malloc(DOWNLOAD_WRITE_BUFFER);
+    if (!dl->wbuf) {
+        xfer_fail(x, E_OUTOFMEMORY, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 1);
         return;
     }
     dl->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);

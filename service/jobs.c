@@ -19,7 +19,6 @@
 #include "bitsd.h"
 
 #define MAX_PROXY_LIST      32767u
-#define FINISHED_KEEP_100NS (24ULL * 3600 * 10000000)   /* finished jobs kept one day */
 #define CANCEL_RETRY_100NS  (24ULL * 3600 * 10000000)   /* Cancel-Session re-sent for 24 h */
 
 static int32_t hr_from_errno(int err)
@@ -91,6 +90,28 @@ static int32_t commit_change(struct bitsd *d, struct job *job, struct job_data *
     return hr;
 }
 
+void jobs_remove(struct bitsd *d, struct job *job)
+{
+    struct job **p;
+    struct sub **sp, *s;
+
+    if (store_delete_job(d->store, job->j.id) < 0)
+        log_warn("job %s: not removed from the store", job->j.display_name);
+    for (p = &d->jobs; *p && *p != job; p = &(*p)->next)
+        ;
+    if (*p)
+        *p = job->next;
+    for (sp = &d->subs; (s = *sp);) {
+        if (!memcmp(s->job, job->j.id, 16)) {
+            *sp = s->next;
+            free(s);
+        } else {
+            sp = &s->next;
+        }
+    }
+    job_free(job);
+}
+
 static int replace_str(char **dst, const char *src)
 {
     char *c = NULL;
@@ -143,13 +164,76 @@ static int load_one(void *ctx, struct job_data *jd)
     return 0;
 }
 
+/* Size of a finished download file on disk, or -1 when Complete already
+ * moved it to its name (killed before it saved ACKNOWLEDGED). */
+static int64_t finished_file_size(const struct job *job, const struct jfile *f)
+{
+    struct stat st;
+
+    if (stat(f->temp_path, &st) == 0)
+        return (int64_t)st.st_size;
+    if (errno == ENOENT && job->j.state == BP_STATE_TRANSFERRED && stat(f->local_unix, &st) == 0
+        && (uint64_t)st.st_size == f->bytes_total)
+        return -1;
+    return 0;
+}
+
+/* The engine leaves download data in the page cache (service/download.c):
+ * after a power loss a finished file can be short.  Such a file is
+ * transferred again from what is on disk (its checkpoint, when it still
+ * has one, keeps the validator for the Range request), so Complete never
+ * gives a short file its name. */
+static void recheck_download_files(struct bitsd *d, struct job *job)
+{
+    uint32_t i, reopened = 0;
+
+    if (job->j.type != BP_JOB_DOWNLOAD || job_is_final(job))
+        return;
+    for (i = 0; i < job->j.nfiles; i++) {
+        struct jfile *f = &job->j.files[i];
+        int64_t size;
+        uint64_t have;
+
+        if (!f->completed || (size = finished_file_size(job, f)) < 0
+            || (uint64_t)size == f->bytes_total)
+            continue;
+        have = (uint64_t)size < f->bytes_total ? (uint64_t)size : 0;
+        f->completed = 0;
+        f->bytes_transferred = 0;
+        if (job->j.ck.file == i && have && job->j.ck.validator) {
+            if (job->j.ck.acked > have)
+                job->j.ck.acked = have;
+            f->bytes_transferred = job->j.ck.acked;
+        } else if (job->j.ck.file == i) {
+            job->j.ck.acked = 0;
+        }
+        log_warn("job %s: file %s has %llu of %llu bytes; transferring the rest",
+                 job->j.display_name, f->temp_path, (unsigned long long)have,
+                 (unsigned long long)f->bytes_total);
+        reopened++;
+    }
+    if (!reopened)
+        return;
+    if (job->j.state == BP_STATE_TRANSFERRED) {
+        job->j.state = BP_STATE_QUEUED;
+        job->j.completion_time = 0;
+        job->j.notify_pending = 0;
+    }
+    if (store_save_job(d->store, &job->j) < 0)
+        log_warn("job %s: re-opened files not saved", job->j.display_name);
+}
+
 int jobs_load(struct bitsd *d)
 {
     int n = store_load(d->store, load_one, d);
+    struct job *job;
 
-    if (n >= 0)
-        log_info("loaded %d job(s)", n);
-    return n < 0 ? -1 : 0;
+    if (n < 0)
+        return -1;
+    log_info("loaded %d job(s)", n);
+    for (job = d->jobs; job; job = job->next)
+        recheck_download_files(d, job);
+    return 0;
 }
 
 int bitsd_core_init(struct bitsd *d, const char *prefix, const char *statedir)
@@ -163,6 +247,7 @@ int bitsd_core_init(struct bitsd *d, const char *prefix, const char *statedir)
     d->prefix = strdup(prefix);
     d->statedir = strdup(statedir);
     d->replies = path_join(statedir, "replies");
+    d->inactivity_100ns = expire_limit_from_env();
     if (!d->prefix || !d->statedir || !d->replies)
         return -1;
     if (mkdir(d->replies, 0700) < 0 && errno != EEXIST)
@@ -720,15 +805,48 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-/* Moves 'from' to 'to'; a missing 'from' gives an empty 'to' when allowed. */
+/* fsync by name.  A missing file is left to the caller's rename to report;
+ * a file system without fsync (EINVAL) is taken as it is. */
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC | O_NOCTTY), rc;
+
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    rc = fsync(fd) < 0 && errno != EINVAL ? -1 : 0;
+    close(fd);
+    return rc;
+}
+
+/* Makes the directory entry of 'path' durable. */
+static int sync_parent(const char *path)
+{
+    char *dir = dir_of(path, '/');
+    int rc;
+
+    if (!dir) {
+        errno = ENOMEM;
+        return -1;
+    }
+    rc = sync_path(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
+    free(dir);
+    return rc;
+}
+
+/* Moves 'from' to 'to'; a missing 'from' gives an empty 'to' when allowed.
+ * Durable when it returns: the engine leaves download data in the page
+ * cache (service/download.c), so the data goes to disk before the rename
+ * and the new name before the job may be saved as ACKNOWLEDGED. */
 static int32_t move_into_place(const char *from, const char *to, int empty_if_missing)
 {
     int fd;
 
+    if (sync_path(from, O_RDONLY) < 0)
+        return hr_from_errno(errno);
     if (rename(from, to) == 0)
-        return S_OK;
+        return sync_parent(to) < 0 ? hr_from_errno(errno) : S_OK;
     if (errno == EXDEV) {
-        if (copy_file(from, to) < 0)
+        if (copy_file(from, to) < 0 || sync_parent(to) < 0)
             return hr_from_errno(errno);
         unlink(from);
         return S_OK;
@@ -739,7 +857,20 @@ static int32_t move_into_place(const char *from, const char *to, int empty_if_mi
     if (fd < 0)
         return hr_from_errno(errno);
     close(fd);
-    return S_OK;
+    return sync_parent(to) < 0 ? hr_from_errno(errno) : S_OK;
+}
+
+/* A Complete that moved the reply and was killed before it saved the new
+ * state: the reply is already in place, and moving "nothing" again would
+ * empty it. */
+static int reply_already_moved(const struct job *job, const char *temp)
+{
+    struct stat st;
+
+    if (stat(temp, &st) == 0 || errno != ENOENT)
+        return 0;
+    return job->j.ck.reply_total != BP_SIZE_UNKNOWN && stat(job->j.reply_unix, &st) == 0
+           && (uint64_t)st.st_size == job->j.ck.reply_total;
 }
 
 static int32_t complete_upload(struct bitsd *d, struct job *job)
@@ -756,6 +887,10 @@ static int32_t complete_upload(struct bitsd *d, struct job *job)
     reply = job_reply_temp(d, job);
     if (!reply)
         return E_OUTOFMEMORY;
+    if (reply_already_moved(job, reply)) {
+        free(reply);
+        return S_OK;
+    }
     /* No reply from the server application: the reply file is empty. */
     hr = move_into_place(reply, job->j.reply_unix, 1);
     free(reply);

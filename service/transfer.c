@@ -105,7 +105,8 @@ static void destroy_xfer(struct xfer *x)
 
 /* ---- outcomes ---- */
 
-int xfer_checkpoint(struct xfer *x)
+/* Hands the current progress to the daemon; its return code. */
+static int report_checkpoint(struct xfer *x)
 {
     struct xfer_checkpoint cp = {
         .session_id = x->st.session_id,
@@ -123,12 +124,17 @@ int xfer_checkpoint(struct xfer *x)
         .host_fallback_timeout = x->st.host_fallback_timeout,
         .host_failing_since = x->st.host_failing_since,
     };
-    int rc = 0;
+
+    return x->cb.checkpoint ? x->cb.checkpoint(x->ctx, &cp) : 0;
+}
+
+int xfer_checkpoint(struct xfer *x)
+{
+    int rc;
 
     if (x->aborted || x->done)
         return -1;
-    if (x->cb.checkpoint)
-        rc = x->cb.checkpoint(x->ctx, &cp);
+    rc = report_checkpoint(x);
     if (x->aborted)
         return -1;
     if (rc) {
@@ -495,6 +501,15 @@ void xfer_abort(struct xfer *x)
 
     if (!x || x->aborted || x->finishing)
         return;
+    /* Suspend keeps a download's progress: the bytes written so far are
+     * checkpointed (a restart trusts min(size on disk, checkpoint), see
+     * download.c), so the next run asks for the rest with a Range request
+     * instead of starting again at the last periodic checkpoint.  A failure
+     * here only costs that saving. */
+    if (!x->done)
+        download_flush(x);      /* bytes still in the write buffer count too */
+    if (!x->done && x->dl.fd >= 0 && x->dl.unsynced && report_checkpoint(x) == 0)
+        x->dl.unsynced = 0;
     e = x->engine;
     unlink_xfer(x);
     http_op_cancel(&x->op);

@@ -16,10 +16,12 @@
 #include "httputil.h"
 #include "transfer.h"
 
-/* Upload fragment sizes: start big (few round trips, close to a plain
- * HTTP PUT in throughput), halve on 413 down to the floor. */
+/* Upload fragment sizes: start big (few round trips and checkpoints,
+ * close to a plain HTTP PUT in throughput), halve on 413 down to the
+ * floor.  28 MiB stays under IIS's default request limit
+ * (maxAllowedContentLength 30,000,000 bytes). */
 #ifndef UPLOAD_FRAGMENT_START
-#define UPLOAD_FRAGMENT_START   (16ull * 1024 * 1024)
+#define UPLOAD_FRAGMENT_START   (28ull * 1024 * 1024)
 #endif
 #define UPLOAD_FRAGMENT_FLOOR   (64ull * 1024)
 /* The answer to the final fragment waits for the server application (IIS
@@ -29,6 +31,9 @@
 #define UPLOAD_MAX_SESSION_RESTARTS 3
 /* Downloads make their progress durable every this many bytes. */
 #define DOWNLOAD_CHECKPOINT_BYTES (16ull * 1024 * 1024)
+/* libcurl hands the body over in pieces of at most 16 KiB; they are
+ * gathered into one write of this size (64 times fewer syscalls). */
+#define DOWNLOAD_WRITE_BUFFER   (1024u * 1024)
 
 /* Owned copy of struct xfer_checkpoint. */
 struct xfer_state {
@@ -67,6 +72,8 @@ struct xfer_dl {
     struct http_error err;      /* why the answer is discarded (hr 0 = no error) */
     unsigned restarts;          /* restarts from 0 in this run */
     uint64_t unsynced;          /* bytes written since the last checkpoint */
+    char *wbuf;                 /* body bytes not written yet; they follow *have */
+    size_t wlen;
     xfer_step_fn complete;      /* next step once the file is whole */
 };
 
@@ -156,5 +163,8 @@ void download_release(struct xfer *x);
 /* Writes the checkpoint a download waits for (cp_pending: paused until
  * then) or wants (cp_due), from xfer_engine_run. */
 void download_run_checkpoint(struct xfer *x);
+/* Writes the buffered body bytes to the file, so *have counts them;
+ * 0, or -1 with x->dl_errno set. */
+int download_flush(struct xfer *x);
 
 #endif

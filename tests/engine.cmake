@@ -7,6 +7,9 @@ foreach(t upload download)
   add_test(NAME engine_${t} COMMAND test_${t})
   set_tests_properties(engine_${t} PROPERTIES TIMEOUT 600)
 endforeach()
+# test_download also runs bitsd's job code around the engine (start-up
+# check of finished download files, durable Complete).
+target_link_libraries(test_download PRIVATE bitsdcore xferengine)
 
 # Engine helpers (URLs, header values, the error table): no server needed.
 add_executable(test_upload_http ${CMAKE_CURRENT_LIST_DIR}/test_upload_http.c)

@@ -1,11 +1,15 @@
 /*
  * Transfer engine, download side: Range-resumable GET into temp_path
- * against bits-server's /files/<name>.
+ * against bits-server's /files/<name>.  The last group drives bitsd's job
+ * code (bitsdcore) around the real engine: the engine leaves download data
+ * in the page cache, so bitsd checks finished files at start-up and
+ * Complete makes them durable.
  */
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "test_upload_util.h"
+#include "bitsd.h"
 
 #define MiB (1024ull * 1024)
 
@@ -34,6 +38,7 @@ static int group_setup(void **state)
 
     if (!mkdtemp(workdir))
         return -1;
+    log_open(NULL, 0, 0);               /* bitsd's log: nowhere */
     root = path_printf("%s/root", workdir);
     rc = bits_server_start(root, &srv);
     files = path_printf("%s/files", root);
@@ -323,6 +328,323 @@ static void download_bad_destination_is_local_error(void **state)
     free(u);
 }
 
+
+/* ---- bitsd around the engine: start-up check of finished files, Complete ---- */
+
+#define OWNER "S-1-5-21-1-2-3-1000"
+
+struct daemon {
+    struct bitsd d;
+    char *prefix;
+    char *statedir;
+};
+
+static void daemon_start(struct daemon *dm, const char *name)
+{
+    if (!dm->prefix) {
+        dm->prefix = work(name);
+        dm->statedir = path_printf("%s/bitsd", dm->prefix);
+        assert_int_equal(mkdir(dm->prefix, 0700), 0);
+        assert_int_equal(mkdir(dm->statedir, 0700), 0);
+    }
+    assert_int_equal(bitsd_core_init(&dm->d, dm->prefix, dm->statedir), 0);
+    dm->d.engine = xfer_engine_new();
+    assert_non_null(dm->d.engine);
+}
+
+/* Stops it the way a kill does as far as the files are concerned: nothing
+ * is synced or moved, the store keeps what it was told. */
+static void daemon_stop(struct daemon *dm)
+{
+    sched_shutdown(&dm->d);
+    xfer_engine_free(dm->d.engine);
+    dm->d.engine = NULL;
+    bitsd_core_free(&dm->d);
+}
+
+static void daemon_free(struct daemon *dm)
+{
+    free(dm->prefix);
+    free(dm->statedir);
+}
+
+static struct job *daemon_job(struct daemon *dm, const uint8_t id[16])
+{
+    struct job *job = jobs_find(&dm->d, id);
+
+    assert_non_null(job);
+    return job;
+}
+
+/* Runs the loop of bitsd.c (without IPC) until the job is TRANSFERRED. */
+static void daemon_run_to_transferred(struct daemon *dm, const uint8_t id[16])
+{
+    for (;;) {
+        struct job *job = daemon_job(dm, id);
+
+        if (job->j.state == BP_STATE_TRANSFERRED)
+            return;
+        assert_int_not_equal(job->j.state, BP_STATE_ERROR);
+        assert_int_not_equal(job->j.state, BP_STATE_TRANSIENT_ERROR);
+        assert_int_not_equal(job->j.state, BP_STATE_SUSPENDED);
+        assert_true(xfer_engine_wait(dm->d.engine, NULL, 0, 100) >= 0);
+        xfer_engine_run(dm->d.engine);
+        sched_tick(&dm->d);
+    }
+}
+
+/* A download job of 'n' files /files/<names[i]> into <prefix>/<names[i]>,
+ * run to TRANSFERRED. */
+static void daemon_download(struct daemon *dm, const char *const *names, unsigned n, uint8_t id[16])
+{
+    unsigned i;
+
+    assert_int_equal(jobs_create(&dm->d, OWNER, "speed", BP_JOB_DOWNLOAD, id), S_OK);
+    for (i = 0; i < n; i++) {
+        char *remote = path_printf("%s/files/%s", srv.url, names[i]);
+        char *local = path_printf("%s/%s", dm->prefix, names[i]);
+        char *win = path_printf("Z:\\\\dl\\\\%s", names[i]);
+
+        assert_int_equal(jobs_add_file(&dm->d, id, remote, win, local), S_OK);
+        free(remote);
+        free(local);
+        free(win);
+    }
+    assert_int_equal(jobs_action(&dm->d, id, BP_ACTION_RESUME, NULL), S_OK);
+    daemon_run_to_transferred(dm, id);
+}
+
+static void assert_completes_identical(struct daemon *dm, const uint8_t id[16],
+                                       const char *const *names, unsigned n)
+{
+    struct job *job = daemon_job(dm, id);
+    char *temps[8];
+    unsigned i;
+
+    assert_true(n <= 8);
+    for (i = 0; i < n; i++)
+        temps[i] = strdup(job->j.files[i].temp_path);
+    assert_int_equal(jobs_action(&dm->d, id, BP_ACTION_COMPLETE, NULL), S_OK);
+    assert_int_equal(daemon_job(dm, id)->j.state, BP_STATE_ACKNOWLEDGED);
+    for (i = 0; i < n; i++) {
+        char *local = path_printf("%s/%s", dm->prefix, names[i]);
+        char *file = served(names[i]);
+
+        assert_same_file(file, local);
+        assert_int_equal(file_size(temps[i]), -1);     /* renamed, not copied */
+        free(local);
+        free(file);
+        free(temps[i]);
+    }
+}
+
+/* A finished file cut short (what a power loss can do to page-cache data):
+ * bitsd's start-up puts the job back to transferring, the rest comes with
+ * one Range request, and Complete gives a byte-identical file. */
+static void restart_resumes_short_transferred_file(void **state)
+{
+    static const char *const names[] = { "short.bin" };
+    uint64_t size = 6 * MiB + 5, half = 3 * MiB + 1;
+    char *file = served(names[0]), *temp;
+    long long ranges, sent;
+    struct daemon dm = { 0 };
+    uint8_t id[16];
+    struct job *job;
+
+    write_pattern_file(file, size, 31);
+    daemon_start(&dm, "short");
+    daemon_download(&dm, names, 1, id);
+    temp = strdup(daemon_job(&dm, id)->j.files[0].temp_path);
+    assert_int_equal(file_size(temp), (int64_t)size);
+    daemon_stop(&dm);
+
+    assert_int_equal(truncate(temp, (off_t)half), 0);
+    daemon_start(&dm, "short");
+    job = daemon_job(&dm, id);
+    assert_int_equal(job->j.state, BP_STATE_QUEUED);
+    assert_int_equal(job->j.files[0].completed, 0);
+    assert_true(job->j.files[0].bytes_transferred == half);
+    assert_true(job->j.completion_time == 0);
+
+    ranges = bits_server_stat(&srv, "range_requests");
+    sent = bits_server_stat(&srv, "file_bytes_sent");
+    daemon_run_to_transferred(&dm, id);
+    assert_int_equal(bits_server_stat(&srv, "range_requests"), ranges + 1);
+    assert_int_equal(bits_server_stat(&srv, "file_bytes_sent"), sent + (long long)(size - half));
+    assert_completes_identical(&dm, id, names, 1);
+
+    daemon_stop(&dm);
+    daemon_free(&dm);
+    free(temp);
+    free(file);
+}
+
+/* The same when the bytes on disk are not the server's: what survived is
+ * kept as it is (no byte of it fetched again), which proves the resume
+ * starts from the size on disk and not from 0. */
+static void restart_keeps_bytes_on_disk(void **state)
+{
+    static const char *const names[] = { "kept.bin" };
+    uint64_t size = 2 * MiB + 7, on_disk = 1 * MiB + 3;
+    char *file = served(names[0]), *temp;
+    struct daemon dm = { 0 };
+    uint8_t id[16];
+
+    write_pattern_file(file, size, 32);
+    daemon_start(&dm, "kept");
+    daemon_download(&dm, names, 1, id);
+    temp = strdup(daemon_job(&dm, id)->j.files[0].temp_path);
+    daemon_stop(&dm);
+
+    assert_int_equal(truncate(temp, (off_t)on_disk), 0);
+    scribble(temp, on_disk);
+    daemon_start(&dm, "kept");
+    assert_int_equal(daemon_job(&dm, id)->j.state, BP_STATE_QUEUED);
+    daemon_run_to_transferred(&dm, id);
+    assert_int_equal(file_size(temp), (int64_t)size);
+    assert_prefix_scribbled(temp, on_disk);
+    assert_same_tail(file, temp, on_disk);
+
+    daemon_stop(&dm);
+    daemon_free(&dm);
+    free(temp);
+    free(file);
+}
+
+/* Several files: an earlier file that lost its tail has no checkpoint of
+ * its own any more (no validator for If-Range), so it is fetched again
+ * whole; a file whose temp file vanished (its directory entry never
+ * reached the disk) too.  Intact files are left alone. */
+static void restart_refetches_earlier_files(void **state)
+{
+    static const char *const names[] = { "multi-a.bin", "multi-b.bin", "multi-c.bin" };
+    uint64_t sizes[] = { 3 * MiB + 1, 1 * MiB + 2, 2 * MiB + 3 };
+    char *files[3], *temps[3];
+    struct daemon dm = { 0 };
+    uint8_t id[16];
+    struct job *job;
+    long long ranges;
+    unsigned i;
+
+    for (i = 0; i < 3; i++) {
+        files[i] = served(names[i]);
+        write_pattern_file(files[i], sizes[i], 33 + i);
+    }
+    daemon_start(&dm, "multi");
+    daemon_download(&dm, names, 3, id);
+    for (i = 0; i < 3; i++)
+        temps[i] = strdup(daemon_job(&dm, id)->j.files[i].temp_path);
+    daemon_stop(&dm);
+
+    assert_int_equal(truncate(temps[0], (off_t)MiB), 0);
+    assert_int_equal(unlink(temps[1]), 0);
+    daemon_start(&dm, "multi");
+    job = daemon_job(&dm, id);
+    assert_int_equal(job->j.state, BP_STATE_QUEUED);
+    assert_int_equal(job->j.files[0].completed, 0);
+    assert_int_equal(job->j.files[1].completed, 0);
+    assert_int_equal(job->j.files[2].completed, 1);
+    assert_true(job->j.files[0].bytes_transferred == 0);
+
+    ranges = bits_server_stat(&srv, "range_requests");
+    daemon_run_to_transferred(&dm, id);
+    assert_int_equal(bits_server_stat(&srv, "range_requests"), ranges);
+    assert_completes_identical(&dm, id, names, 3);
+
+    daemon_stop(&dm);
+    daemon_free(&dm);
+    for (i = 0; i < 3; i++) {
+        free(files[i]);
+        free(temps[i]);
+    }
+}
+
+/* Nothing to repair: an intact TRANSFERRED job stays TRANSFERRED, and so
+ * does one whose Complete had moved the file but was killed before it
+ * saved ACKNOWLEDGED (the next Complete finishes it). */
+static void restart_leaves_intact_and_moved_files(void **state)
+{
+    static const char *const names[] = { "intact.bin", "moved.bin" };
+    char *file0 = served(names[0]), *file1 = served(names[1]), *local1;
+    struct daemon dm = { 0 };
+    uint8_t id[16];
+    struct job *job;
+    long long served_before;
+
+    write_pattern_file(file0, 1 * MiB + 11, 41);
+    write_pattern_file(file1, 2 * MiB + 13, 42);
+    daemon_start(&dm, "intact");
+    daemon_download(&dm, names, 2, id);
+    local1 = path_printf("%s/%s", dm.prefix, names[1]);
+    assert_int_equal(rename(daemon_job(&dm, id)->j.files[1].temp_path, local1), 0);
+    daemon_stop(&dm);
+
+    served_before = bits_server_stat(&srv, "files_served");
+    daemon_start(&dm, "intact");
+    job = daemon_job(&dm, id);
+    assert_int_equal(job->j.state, BP_STATE_TRANSFERRED);
+    assert_int_equal(job->j.files[0].completed, 1);
+    assert_int_equal(job->j.files[1].completed, 1);
+    assert_int_equal(jobs_action(&dm.d, id, BP_ACTION_COMPLETE, NULL), S_OK);
+    assert_int_equal(job->j.state, BP_STATE_ACKNOWLEDGED);
+    assert_int_equal(bits_server_stat(&srv, "files_served"), served_before);
+    {
+        char *local0 = path_printf("%s/%s", dm.prefix, names[0]);
+
+        assert_same_file(file0, local0);
+        free(local0);
+    }
+    assert_same_file(file1, local1);
+
+    daemon_stop(&dm);
+    daemon_free(&dm);
+    free(local1);
+    free(file0);
+    free(file1);
+}
+
+/* What a restart relies on now that nothing is synced while a download
+ * runs: every checkpoint counts only bytes already written to the temp
+ * file, never goes back, and the last one says whole. */
+struct cp_watch {
+    const char *temp;
+    uint64_t last;
+};
+
+static int check_cp_on_disk(struct run *r, const struct xfer_checkpoint *cp)
+{
+    struct cp_watch *w = r->hook_data;
+
+    assert_true(file_size(w->temp) >= (int64_t)cp->acked);
+    assert_true(cp->acked >= w->last);
+    w->last = cp->acked;
+    return 0;
+}
+
+static void download_checkpoints_count_written_bytes(void **state)
+{
+    char *file = served("whole2.bin"), *u = url("/files/whole2.bin"), *temp = work("whole2.tmp");
+    uint64_t size = 40 * MiB + 9;       /* room for periodic checkpoints */
+    struct cp_watch watch = { temp, 0 };
+    struct run r;
+    struct xfer_request req;
+
+    write_pattern_file(file, size, 43);
+    run_init(&r);
+    r.on_checkpoint = check_cp_on_disk;
+    r.hook_data = &watch;
+    req = download_request(&r, u, temp);
+    run_go(&r, &req);
+    assert_ok(&r);
+    assert_true(r.checkpoints >= 2);    /* size known, (periodic,) whole */
+    assert_true(r.saved.cp.acked == size && r.saved.cp.total == size);
+    assert_same_file(file, temp);
+    run_free(&r);
+    free(file);
+    free(u);
+    free(temp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +656,11 @@ int main(void)
         cmocka_unit_test_setup(download_404_is_final, test_setup),
         cmocka_unit_test_setup(download_connect_failure_is_transient, test_setup),
         cmocka_unit_test_setup(download_bad_destination_is_local_error, test_setup),
+        cmocka_unit_test_setup(download_checkpoints_count_written_bytes, test_setup),
+        cmocka_unit_test_setup(restart_resumes_short_transferred_file, test_setup),
+        cmocka_unit_test_setup(restart_keeps_bytes_on_disk, test_setup),
+        cmocka_unit_test_setup(restart_refetches_earlier_files, test_setup),
+        cmocka_unit_test_setup(restart_leaves_intact_and_moved_files, test_setup),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
