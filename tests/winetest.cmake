@@ -45,7 +45,7 @@ add_test(NAME winebits_survives_wineboot_update
 set_tests_properties(winebits_survives_wineboot_update PROPERTIES
   FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 300)
 
-foreach(program jobrules upload reply)
+foreach(program jobrules upload reply methods download enum error)
   add_test(NAME winetest_${program}
     COMMAND bash "${WINETEST_SCRIPTS}/run_test.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
             ${program}_test.exe "${WINETEST_RUNS}/${program}")

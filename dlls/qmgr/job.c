@@ -381,6 +381,17 @@ static HRESULT job_get_string(struct job *job, size_t field, WCHAR **out)
     return hr;
 }
 
+/* Like job_get_string, but an unset value reads as "" (documented for the
+ * description and the notify command line). */
+static HRESULT job_get_string_or_empty(struct job *job, size_t field, WCHAR **out)
+{
+    HRESULT hr = job_get_string(job, field, out);
+
+    if (SUCCEEDED(hr) && !*out)
+        hr = cotask_strdupW(L"", out);
+    return hr;
+}
+
 static HRESULT WINAPI job_GetOwner(IBackgroundCopyJob2 *iface, LPWSTR *owner)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
@@ -419,7 +430,8 @@ static HRESULT WINAPI job_GetDescription(IBackgroundCopyJob2 *iface, LPWSTR *tex
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
     TRACE("%p %p\n", job, text);
-    return job_get_string(job, offsetof(struct bp_job_info, description), text);
+    /* A job nobody described has an empty description, not a NULL one. */
+    return job_get_string_or_empty(job, offsetof(struct bp_job_info, description), text);
 }
 
 static HRESULT WINAPI job_SetPriority(IBackgroundCopyJob2 *iface, BG_JOB_PRIORITY priority)
@@ -471,7 +483,18 @@ static HRESULT WINAPI job_GetNotifyFlags(IBackgroundCopyJob2 *iface, ULONG *flag
 static HRESULT WINAPI job_SetNotifyInterface(IBackgroundCopyJob2 *iface, IUnknown *sink)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
+    struct bp_job_info info;
+    HRESULT hr;
+
     TRACE("%p %p\n", job, sink);
+    /* The sink lives here, not in bitsd: the state rule is checked here too. */
+    if (FAILED(hr = job_get_info(job, &info)))
+        return hr;
+    if (info.state == BP_STATE_ACKNOWLEDGED || info.state == BP_STATE_CANCELLED)
+        hr = BG_E_INVALID_STATE;
+    bp_job_info_free(&info);
+    if (FAILED(hr))
+        return hr;
     return events_set_sink(&job->id, sink);
 }
 
@@ -630,8 +653,10 @@ static HRESULT WINAPI job_GetNotifyCmdLine(IBackgroundCopyJob2 *iface, LPWSTR *p
     *program = *parameters = NULL;
     if (FAILED(hr = job_get_info(job, &info)))
         return hr;
-    if (SUCCEEDED(hr = cotask_wide_from_utf8(info.notify_program, program))
-            && FAILED(hr = cotask_wide_from_utf8(info.notify_parameters, parameters)))
+    /* Documented: both are L"" when no command line was set. */
+    if (SUCCEEDED(hr = cotask_wide_from_utf8(info.notify_program ? info.notify_program : "", program))
+            && FAILED(hr = cotask_wide_from_utf8(info.notify_parameters ? info.notify_parameters : "",
+                                                 parameters)))
     {
         CoTaskMemFree(*program);
         *program = NULL;

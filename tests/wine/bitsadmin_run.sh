@@ -10,31 +10,9 @@ bin=$1 prefix=$2 run=$3
 root=$run/root
 scratch=$prefix/drive_c/bitsadmin-test
 win='C:\bitsadmin-test'
-server_pid=
 failures=0
 checks=0
-
-stop_server() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null
-        wait "$server_pid" 2>/dev/null
-        server_pid=
-    fi
-}
-trap stop_server EXIT
-
-start_server() {
-    "$bin/bits-server" --root "$root" --port 0 --port-file "$run/port" --quiet \
-        >"$run/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 100); do
-        [ -s "$run/port" ] && return 0
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "bits-server did not start:"; cat "$run/server.log"
-    exit 1
-}
+trap stop_bits_server EXIT
 
 # ba <args...>: runs bitsadmin; output in $out (no CRs), status in $rc.
 ba() {
@@ -100,8 +78,8 @@ mkdir -p "$root/files" "$scratch"
 head -c 300000 /dev/urandom >"$root/files/down.bin"
 head -c 100000 /dev/urandom >"$scratch/up.bin"
 head -c 5000 /dev/urandom >"$root/files/small.bin"
-start_server
-url="http://127.0.0.1:$(cat "$run/port")"
+start_bits_server "$bin" "$root" "$run"
+url=$server_url
 
 # ---- command line ----
 ba /help
@@ -326,7 +304,7 @@ expect 0 '4 out of 4 jobs canceled' "reset"
 ba /list
 expect 0 'Listed 0 job\(s\)' "list after reset"
 
-stop_server
+stop_bits_server
 echo "bitsadmin: $checks checks, $failures failures (session: $run/session.log)"
 if [ "$failures" -ne 0 ]; then
     tail -n 20 "$prefix/bitsd/bitsd.log" 2>/dev/null

@@ -11,41 +11,17 @@ name=${exe%.exe}
 root=$run/root
 scratch_rel=winetest/$name
 scratch=$prefix/drive_c/$scratch_rel
-server_pid=
-
-stop_server() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null
-        wait "$server_pid" 2>/dev/null
-        server_pid=
-    fi
-}
-trap stop_server EXIT
+trap stop_bits_server EXIT
 
 rm -rf "$run" "$scratch"
 mkdir -p "$root" "$scratch"
+start_bits_server "$bin" "$root" "$run"
 
-"$bin/bits-server" --root "$root" --port 0 --port-file "$run/port" >"$run/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-    [ -s "$run/port" ] && break
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        echo "bits-server exited at start:"; cat "$run/server.log"
-        exit 1
-    fi
-    sleep 0.1
-done
-if [ ! -s "$run/port" ]; then
-    echo "bits-server wrote no port file"; cat "$run/server.log"
-    exit 1
-fi
-port=$(cat "$run/port")
-
-echo "== $exe http://127.0.0.1:$port C:\\${scratch_rel//\//\\} $(winpath_z "$root")"
-WINEPREFIX=$prefix timeout 900 wine "$bin/$exe" "http://127.0.0.1:$port" \
+echo "== $exe $server_url C:\\${scratch_rel//\//\\} $(winpath_z "$root")"
+WINEPREFIX=$prefix timeout 900 wine "$bin/$exe" "$server_url" \
     "C:\\${scratch_rel//\//\\}" "$(winpath_z "$root")" | tr -d '\r'
 rc=${PIPESTATUS[0]}
-stop_server
+stop_bits_server
 if [ "$rc" -ne 0 ]; then
     echo "== $exe exited with $rc; bits-server log: $run/server.log," \
          "bitsd log: $prefix/bitsd/bitsd.log"
