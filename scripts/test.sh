@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_packages
+ensure_wine32
 build_all
 exec ctest --test-dir "$BUILD" --output-on-failure

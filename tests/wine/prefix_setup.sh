@@ -10,6 +10,15 @@ build=$1 bin=$2
 base=$build/wineprefix-base
 test=$build/wineprefix-test
 
+# A base made before wine32 was installed has an empty syswow64, and with
+# wine32 present Wine starts every program through the 32-bit loader, which
+# then fails ("could not load kernel32.dll"): make such a base again.
+if [ -x /usr/lib/wine/wine ] && [ -f "$base/.winebits-base-ready" ] &&
+   [ ! -f "$base/drive_c/windows/syswow64/kernel32.dll" ]; then
+    echo "$base predates wine32: making it again"
+    rm -f "$base/.winebits-base-ready"
+fi
+
 if [ ! -f "$base/.winebits-base-ready" ]; then
     echo "creating $base with wineboot -i (once per build tree)"
     rm -rf "$base"

@@ -16,11 +16,44 @@
 
 #define REG_OUTPUT_MAX 16384
 
+/* 1 when 'name' is an executable file in one of the directories of $PATH. */
+static int in_path(const char *name)
+{
+    const char *p = getenv("PATH");
+    char file[WB_PATH_MAX];
+
+    while (p && *p) {
+        const char *colon = strchr(p, ':');
+        int len = colon ? (int)(colon - p) : (int)strlen(p);
+
+        if (len > 0 && snprintf(file, sizeof(file), "%.*s/%s", len, p, name) <
+                           (int)sizeof(file) &&
+            access(file, X_OK) == 0)
+            return 1;
+        p = colon ? colon + 1 : NULL;
+    }
+    return 0;
+}
+
+/* The 64-bit loader when there is one.  With wine32 installed, plain `wine`
+ * is the 32-bit loader: in a WoW64 prefix `wine regsvr32` and `wine reg` are
+ * then 32-bit programs that load syswow64's DLLs and write the 32-bit
+ * registry view, and in a prefix made without wine32 they do not start at
+ * all.  Everything here is about the 64-bit service, so it runs 64-bit;
+ * 32-bit programs are named by their syswow64 path and wine64 hands them to
+ * the 32-bit loader.  Debian keeps wine64 out of $PATH. */
 static const char *wine_binary(void)
 {
+    static const char debian_wine64[] = "/usr/lib/wine/wine64";
     const char *wine = getenv("WINE");
 
-    return wine && *wine ? wine : "wine";
+    if (wine && *wine)
+        return wine;
+    if (in_path("wine64"))
+        return "wine64";
+    if (access(debian_wine64, X_OK) == 0)
+        return debian_wine64;
+    return "wine";
 }
 
 /* The child gets the prefix and a quiet, headless Wine: no debug noise, no
