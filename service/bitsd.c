@@ -121,6 +121,11 @@ int main(int argc, char **argv)
     int foreground = 0, verbose = 0, lock, i;
     unsigned port;
 
+    /* Whoever started us (Wine's CreateProcess, a test harness) may have
+     * left descriptors open; a daemon holding a caller's pipe keeps that
+     * caller waiting for end of file, so keep only 0-2. */
+    close_range(3, ~0U, 0);
+
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--prefix") && i + 1 < argc)
             prefix = strdup(argv[++i]);
