@@ -211,6 +211,97 @@ void bp_get_guid(struct bp_reader *r, uint8_t guid[16])
         memset(guid, 0, 16);
 }
 
+/* The fields of the newer interfaces, after the file list: older fields
+ * keep their offsets. */
+static void bp_put_job_info_newer(struct bp_writer *w, const struct bp_job_info *info)
+{
+    uint32_t i, k;
+
+    bp_put_u32(w, info->file_acl_flags);
+    bp_put_u32(w, info->peer_caching_flags);
+    bp_put_u32(w, info->max_download_time);
+    bp_put_str(w, info->custom_headers);
+    bp_put_u32(w, info->security_flags);
+    bp_put_u32(w, info->cert_set);
+    bp_put_u32(w, info->cert_location);
+    bp_put_str(w, info->cert_store);
+    bp_put_bytes(w, info->cert_has_hash ? info->cert_hash : NULL, 20);
+    bp_put_str(w, info->cert_subject);
+    bp_put_u32(w, info->cost_flags);
+    bp_put_guid(w, info->notification_clsid);
+    bp_put_u32(w, info->dynamic_content);
+    bp_put_u32(w, info->high_performance);
+    bp_put_u64(w, info->max_download_size);
+    bp_put_u32(w, info->use_stored_credentials);
+    bp_put_u32(w, info->min_notification_interval);
+    bp_put_u32(w, info->on_demand);
+    for (i = 0; i < info->file_count; i++) {
+        const struct bp_file_info *f = &info->files[i];
+        bp_put_str(w, f->temp_name);
+        bp_put_u32(w, f->validation_state);
+        bp_put_u32(w, f->range_count);
+        for (k = 0; k < f->range_count; k++) {
+            bp_put_u64(w, f->ranges[k].offset);
+            bp_put_u64(w, f->ranges[k].length);
+        }
+    }
+}
+
+static int bp_get_job_info_newer(struct bp_reader *r, struct bp_job_info *info)
+{
+    const uint8_t *hash;
+    uint32_t i, k, n;
+
+    info->file_acl_flags = bp_get_u32(r);
+    info->peer_caching_flags = bp_get_u32(r);
+    info->max_download_time = bp_get_u32(r);
+    info->custom_headers = bp_get_str(r);
+    info->security_flags = bp_get_u32(r);
+    info->cert_set = bp_get_u32(r);
+    info->cert_location = bp_get_u32(r);
+    info->cert_store = bp_get_str(r);
+    hash = bp_get_bytes(r, &n);
+    if (hash && n != 20)
+        r->failed = 1;
+    else if (hash) {
+        memcpy(info->cert_hash, hash, 20);
+        info->cert_has_hash = 1;
+    }
+    info->cert_subject = bp_get_str(r);
+    info->cost_flags = bp_get_u32(r);
+    bp_get_guid(r, info->notification_clsid);
+    info->dynamic_content = bp_get_u32(r);
+    info->high_performance = bp_get_u32(r);
+    info->max_download_size = bp_get_u64(r);
+    info->use_stored_credentials = bp_get_u32(r);
+    info->min_notification_interval = bp_get_u32(r);
+    info->on_demand = bp_get_u32(r);
+    for (i = 0; i < info->file_count && !r->failed; i++) {
+        struct bp_file_info *f = &info->files[i];
+        f->temp_name = bp_get_str(r);
+        f->validation_state = bp_get_u32(r);
+        n = bp_get_u32(r);
+        /* 16 bytes a range: refuse counts the payload cannot hold */
+        if (r->failed || n > r->left / 16) {
+            r->failed = 1;
+            break;
+        }
+        if (!n)
+            continue;
+        f->ranges = calloc(n, sizeof(*f->ranges));
+        if (!f->ranges) {
+            r->failed = 1;
+            break;
+        }
+        f->range_count = n;
+        for (k = 0; k < n; k++) {
+            f->ranges[k].offset = bp_get_u64(r);
+            f->ranges[k].length = bp_get_u64(r);
+        }
+    }
+    return r->failed ? -1 : 0;
+}
+
 void bp_put_job_info(struct bp_writer *w, const struct bp_job_info *info)
 {
     uint32_t i;
@@ -253,6 +344,7 @@ void bp_put_job_info(struct bp_writer *w, const struct bp_job_info *info)
         bp_put_u64(w, f->bytes_transferred);
         bp_put_u32(w, f->completed);
     }
+    bp_put_job_info_newer(w, info);
 }
 
 void bp_job_info_free(struct bp_job_info *info)
@@ -267,9 +359,14 @@ void bp_job_info_free(struct bp_job_info *info)
     free(info->reply_file_name);
     free(info->proxy_list);
     free(info->proxy_bypass);
+    free(info->custom_headers);
+    free(info->cert_store);
+    free(info->cert_subject);
     for (i = 0; info->files && i < info->file_count; i++) {
         free(info->files[i].remote_name);
         free(info->files[i].local_name);
+        free(info->files[i].temp_name);
+        free(info->files[i].ranges);
     }
     free(info->files);
     memset(info, 0, sizeof(*info));
@@ -325,7 +422,7 @@ int bp_get_job_info(struct bp_reader *r, struct bp_job_info *info)
         f->bytes_transferred = bp_get_u64(r);
         f->completed = bp_get_u32(r);
     }
-    if (r->failed)
+    if (r->failed || bp_get_job_info_newer(r, info) < 0)
         goto fail;
     return 0;
 

@@ -97,6 +97,34 @@ enum bp_msg_type {
     /* req: guid, u32 enum bp_event, i32 hr returned by the callback (or
      * RPC error when it could not be called)  rep: hr */
     BP_EVENT_RESULT = 14,
+
+    /* IBackgroundCopyJob3::AddFileWithRanges (download jobs only).
+     * req: guid, str remote URL, str local name (Windows), str local name (Unix),
+     *      u32 count, count x (u64 offset, u64 length; BP_LENGTH_TO_EOF allowed)
+     * rep: hr */
+    BP_ADD_FILE_RANGES = 15,
+
+    /* Changes one file of a job.
+     * req: guid, u32 file index, u32 enum bp_file_prop, value as listed there
+     * rep: hr */
+    BP_FILE_SET = 16,
+
+    /* Reads a file value too large for BP_JOB_INFO.
+     * req: guid, u32 file index, u32 enum bp_file_prop
+     * rep: hr, value as listed at bp_file_prop */
+    BP_FILE_GET = 17,
+};
+
+#define BP_LENGTH_TO_EOF        UINT64_MAX      /* BG_LENGTH_TO_EOF */
+#define BP_MAX_RANGES_PER_FILE  500u            /* MaxRangesPerFile: no policy here, a fixed cap */
+#define BP_MAX_CUSTOM_HEADERS   16383u          /* characters, without the terminator */
+#define BP_CERT_HASH_LEN        20u             /* SHA-1 thumbprint */
+
+/* File values for BP_FILE_SET / BP_FILE_GET. */
+enum bp_file_prop {
+    BP_FILE_PROP_REMOTE_NAME = 1,       /* set: str URL (IBackgroundCopyFile2::SetRemoteName) */
+    BP_FILE_PROP_VALIDATION_STATE = 2,  /* set: u32 BOOL (IBackgroundCopyFile3) */
+    BP_FILE_PROP_RESPONSE_HEADERS = 3,  /* get: str, NULL before any answer (File5) */
 };
 
 #define BP_HELLO_EVENTS 1u
@@ -127,6 +155,36 @@ enum bp_job_prop {
     BP_PROP_NO_PROGRESS_TIMEOUT = 7,/* u32 seconds */
     BP_PROP_REPLY_FILE_NAME = 8,    /* str Windows name, str Unix name (NULL, NULL = default) */
     BP_PROP_PROXY = 9,              /* u32 BG_JOB_PROXY_USAGE, str proxy list, str bypass list */
+    /* IBackgroundCopyJob3 */
+    BP_PROP_REMOTE_PREFIX = 10,     /* str old prefix, str new prefix (ReplaceRemotePrefix);
+                                     * the reply may be S_FALSE: nothing matched */
+    BP_PROP_FILE_ACL_FLAGS = 11,    /* u32 BG_COPY_FILE_* */
+    /* IBackgroundCopyJob4 */
+    BP_PROP_PEER_CACHING = 12,      /* u32 BG_JOB_ENABLE_PEERCACHING_* */
+    BP_PROP_MAX_DOWNLOAD_TIME = 13, /* u32 seconds */
+    /* IBackgroundCopyJobHttpOptions */
+    BP_PROP_CUSTOM_HEADERS = 14,    /* str, NULL removes them */
+    BP_PROP_SECURITY_FLAGS = 15,    /* u32 BG_SSL_* | BG_HTTP_REDIRECT_POLICY_* */
+    BP_PROP_CLIENT_CERT = 16,       /* u32 set (0 = remove), u32 BG_CERT_STORE_LOCATION,
+                                     * str store name, bytes hash (20 or NULL), str subject */
+    /* IBackgroundCopyJob5::SetProperty: u32 BITS_JOB_PROPERTY_ID, then the value:
+     * u32 (COST_FLAGS, DYNAMIC_CONTENT, HIGH_PERFORMANCE, USE_STORED_CREDENTIALS,
+     * MINIMUM_NOTIFICATION_INTERVAL_MS, ON_DEMAND_MODE), guid (NOTIFICATION_CLSID)
+     * or u64 (MAX_DOWNLOAD_SIZE). */
+    BP_PROP_JOB5 = 17,
+};
+
+/* BITS_JOB_PROPERTY_ID */
+enum {
+    BP_JOB5_COST_FLAGS = 1, BP_JOB5_NOTIFICATION_CLSID = 2, BP_JOB5_DYNAMIC_CONTENT = 3,
+    BP_JOB5_HIGH_PERFORMANCE = 4, BP_JOB5_MAX_DOWNLOAD_SIZE = 5,
+    BP_JOB5_USE_STORED_CREDENTIALS = 7, BP_JOB5_MIN_NOTIFICATION_INTERVAL = 9,
+    BP_JOB5_ON_DEMAND_MODE = 10
+};
+
+struct bp_range {
+    uint64_t offset;
+    uint64_t length;                /* BP_LENGTH_TO_EOF: to the end of the remote file */
 };
 
 struct bp_file_info {
@@ -135,6 +193,11 @@ struct bp_file_info {
     uint64_t bytes_total;           /* BP_SIZE_UNKNOWN until known */
     uint64_t bytes_transferred;
     uint32_t completed;
+    /* Encoded after the job's own new fields (see bp_put_job_info). */
+    char *temp_name;                /* Unix name of the temporary file; NULL for uploads */
+    uint32_t validation_state;      /* BOOL, IBackgroundCopyFile3 */
+    uint32_t range_count;           /* 0: the whole file */
+    struct bp_range *ranges;
 };
 
 struct bp_job_info {
@@ -169,6 +232,27 @@ struct bp_job_info {
     char *proxy_bypass;
     uint32_t file_count;
     struct bp_file_info *files;
+    /* Newer interfaces; encoded after the file list, then each file's
+     * temp_name, validation_state and ranges. */
+    uint32_t file_acl_flags;
+    uint32_t peer_caching_flags;
+    uint32_t max_download_time;     /* seconds */
+    char *custom_headers;
+    uint32_t security_flags;
+    uint32_t cert_set;              /* a client certificate is configured */
+    uint32_t cert_location;
+    char *cert_store;
+    uint8_t cert_hash[20];          /* zero when chosen by subject */
+    uint32_t cert_has_hash;
+    char *cert_subject;
+    uint32_t cost_flags;
+    uint8_t notification_clsid[16];
+    uint32_t dynamic_content;
+    uint32_t high_performance;
+    uint64_t max_download_size;     /* 0: no limit */
+    uint32_t use_stored_credentials;
+    uint32_t min_notification_interval; /* ms */
+    uint32_t on_demand;
 };
 
 /* Growing output buffer.  On allocation failure 'failed' is set and later

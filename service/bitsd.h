@@ -25,6 +25,7 @@
 
 struct store;
 struct conn;
+struct job_set;
 
 /* ---- log.c ---- */
 int log_open(const char *path, int foreground, int verbose);
@@ -52,6 +53,11 @@ struct jfile {
     uint64_t bytes_total;
     uint64_t bytes_transferred;
     int completed;
+    /* newer interfaces */
+    uint32_t nranges;               /* AddFileWithRanges; 0 = the whole file */
+    struct bp_range *ranges;
+    uint32_t validation_state;      /* IBackgroundCopyFile3 */
+    char *response_headers;         /* last answer's headers (File5), NULL before one */
 };
 
 /* Mirror of struct xfer_checkpoint with owned strings, for the current file. */
@@ -72,6 +78,28 @@ struct job_ckpt {
     uint32_t host_fallback_timeout;
     int64_t host_failing_since;
 };
+
+/* Properties of the newer interfaces (IBackgroundCopyJob3/4/5,
+ * IBackgroundCopyJobHttpOptions); stored in the jobs_newer table. */
+struct job_newer {
+    uint32_t file_acl_flags;
+    uint32_t peer_caching_flags;
+    uint32_t max_download_time;     /* seconds in CONNECTING/TRANSFERRING */
+    char *custom_headers;
+    uint32_t security_flags;
+    uint32_t cert_set, cert_location, cert_has_hash;
+    char *cert_store, *cert_subject;
+    uint8_t cert_hash[20];
+    uint32_t cost_flags;
+    uint8_t notification_clsid[16];
+    uint32_t dynamic_content, high_performance;
+    uint64_t max_download_size;     /* 0 = no limit */
+    uint32_t use_stored_credentials;
+    uint32_t min_notification_interval; /* ms between JobModification events */
+    uint32_t on_demand;
+};
+
+#define BP_DEFAULT_MAX_DOWNLOAD_TIME 7776000u   /* 90 days (SetMaximumDownloadTime) */
 
 /* Everything about a job that is persisted.  Kept apart from the runtime
  * fields so a failed store write can put back the previous copy whole. */
@@ -95,6 +123,7 @@ struct job_data {
     struct job_ckpt ck;
     uint32_t notify_pending;        /* BP_EVENT_TRANSFERRED/ERROR not yet taken, or 0 */
     uint64_t cancel_deadline;       /* FILETIME until which Cancel-Session is re-sent; 0 none */
+    struct job_newer x;             /* Job3/4/5 and HttpOptions properties (jobs_newer.c) */
 };
 
 #define CRED_TARGETS 2
@@ -124,6 +153,7 @@ struct job {
     uint64_t rr_stamp;              /* round robin: lower ran longer ago */
     int next_file;                  /* a file finished: start the next one */
     int ckpt_failed;
+    int sizes_asked;                /* size pass of this run handed to the engine */
 
     /* notifications */
     int64_t notify_at_ms;
@@ -137,6 +167,12 @@ struct job {
     /* Cancel-Session still to be sent after Cancel */
     int cancel_inflight;
     int64_t cancel_retry_ms;
+
+    /* SetMaximumDownloadTime: time spent CONNECTING/TRANSFERRING since the
+     * last Resume (memory only: a daemon restart starts it again) */
+    int64_t active_ms;
+    int64_t active_tick_ms;
+    int64_t last_mod_ms;            /* MINIMUM_NOTIFICATION_INTERVAL_MS throttle */
 };
 
 uint64_t filetime_now(void);
@@ -155,6 +191,37 @@ void job_progress(const struct job *job, uint64_t *total, uint64_t *done,
 char *job_reply_temp(const struct bitsd *d, const struct job *job);
 char *dir_of(const char *path, char sep);
 const char *base_of(const char *path);
+
+/* ---- jobs_newer.c: the newer interfaces' properties ---- */
+void job_newer_free(struct job_newer *x);
+int job_newer_copy(struct job_newer *dst, const struct job_newer *src);
+void job_newer_defaults(struct job_newer *x);
+void job_newer_fill_info(const struct job *job, struct bp_job_info *info, int *bad);
+void jfile_newer_free(struct jfile *f);
+int jfile_newer_copy(struct jfile *dst, const struct jfile *src);
+/* Validates and applies a BP_PROP_* of the newer interfaces (job_set
+ * values: u32, u64, s1, s2, bytes). */
+int32_t jobs_newer_apply(struct bitsd *d, struct job *job, const struct job_set *set);
+int32_t jobs_add_file_ranges(struct bitsd *d, const uint8_t id[16], const char *remote,
+                             const char *local_win, const char *local_unix,
+                             const struct bp_range *ranges, uint32_t count);
+int32_t jobs_file_set(struct bitsd *d, const uint8_t id[16], uint32_t index, uint32_t prop,
+                      uint32_t u32, const char *s);
+int32_t jobs_file_get(struct bitsd *d, const uint8_t id[16], uint32_t index, uint32_t prop,
+                      char **s);
+/* Ranges check of AddFileWithRanges (exported for tests). */
+int32_t ranges_check(const struct bp_range *ranges, uint32_t count);
+
+/* ---- localpath.c: remote names that are files (file://, C:\..., UNC) ---- */
+int remote_is_local(const char *remote);
+/* Unix path of a local remote name inside 'prefix' (malloc'd), or NULL
+ * with errno EINVAL (not a supported name) or ENOMEM. */
+char *remote_unix_path(const char *prefix, const char *remote);
+
+/* ---- proxycfg.c: the prefix's Internet Settings / WinHTTP proxy ---- */
+/* 1 and malloc'd *server (Windows proxy list) and *bypass (may be NULL)
+ * when the prefix enables a proxy; 0 when it does not; -1 out of memory. */
+int prefix_proxy_settings(const char *prefix, char **server, char **bypass);
 
 /* ---- store.c ---- */
 int store_open(const char *path, struct store **out);
@@ -211,6 +278,12 @@ struct job_set {
     uint32_t prop;
     uint32_t u32;
     char *s1, *s2;                  /* string values (not owned) */
+    /* newer interfaces */
+    uint32_t sub;                   /* BP_PROP_JOB5: BITS_JOB_PROPERTY_ID; CLIENT_CERT: set */
+    uint64_t u64;
+    uint8_t guid[16];
+    const uint8_t *bytes;           /* CLIENT_CERT hash (not owned), NULL if none */
+    uint32_t bytes_len;
 };
 int32_t jobs_set(struct bitsd *d, const uint8_t id[16], const struct job_set *set);
 int32_t jobs_add_file(struct bitsd *d, const uint8_t id[16], const char *remote,

@@ -322,6 +322,45 @@ static int do_info(struct conn *c, struct bp_reader *r, uint32_t seq)
     return 0;
 }
 
+/* Values of the newer interfaces' properties (bitsproto.h bp_job_prop). */
+static void get_newer_set(struct bp_reader *r, struct job_set *set, struct req *q)
+{
+    switch (set->prop) {
+    case BP_PROP_REMOTE_PREFIX:
+        q->s1 = bp_get_str(r);
+        q->s2 = bp_get_str(r);
+        break;
+    case BP_PROP_FILE_ACL_FLAGS:
+    case BP_PROP_PEER_CACHING:
+    case BP_PROP_MAX_DOWNLOAD_TIME:
+    case BP_PROP_SECURITY_FLAGS:
+        set->u32 = bp_get_u32(r);
+        break;
+    case BP_PROP_CUSTOM_HEADERS:
+        q->s1 = bp_get_str(r);
+        break;
+    case BP_PROP_CLIENT_CERT:
+        set->sub = bp_get_u32(r);
+        set->u32 = bp_get_u32(r);
+        q->s1 = bp_get_str(r);
+        set->bytes = bp_get_bytes(r, &set->bytes_len);
+        q->s2 = bp_get_str(r);
+        break;
+    case BP_PROP_JOB5:
+        set->sub = bp_get_u32(r);
+        if (set->sub == BP_JOB5_NOTIFICATION_CLSID)
+            bp_get_guid(r, set->guid);
+        else if (set->sub == BP_JOB5_MAX_DOWNLOAD_SIZE)
+            set->u64 = bp_get_u64(r);
+        else
+            set->u32 = bp_get_u32(r);
+        break;
+    default:
+        r->failed = 1;      /* the value cannot be parsed */
+        break;
+    }
+}
+
 static int do_set(struct conn *c, struct bp_reader *r, uint32_t seq)
 {
     struct job_set set = {0};
@@ -352,7 +391,7 @@ static int do_set(struct conn *c, struct bp_reader *r, uint32_t seq)
         q.s2 = bp_get_str(r);
         break;
     default:
-        r->failed = 1;      /* the value cannot be parsed */
+        get_newer_set(r, &set, &q);
         break;
     }
     if (!parsed(r)) {
@@ -381,6 +420,83 @@ static int do_add_file(struct conn *c, struct bp_reader *r, uint32_t seq)
     }
     reply_hr(c, BP_ADD_FILE, seq, jobs_add_file(c->d, q.id, q.s1, q.s2, q.s3));
     req_free(&q);
+    return 0;
+}
+
+static int do_add_file_ranges(struct conn *c, struct bp_reader *r, uint32_t seq)
+{
+    struct bp_range *ranges = NULL;
+    struct req q = {0};
+    uint32_t n, i;
+
+    bp_get_guid(r, q.id);
+    q.s1 = bp_get_str(r);
+    q.s2 = bp_get_str(r);
+    q.s3 = bp_get_str(r);
+    n = bp_get_u32(r);
+    if (!r->failed && n <= r->left / 16 && n)
+        ranges = calloc(n, sizeof(*ranges));
+    if (n > r->left / 16 || (n && !ranges))
+        r->failed = 1;
+    for (i = 0; i < n && !r->failed; i++) {
+        ranges[i].offset = bp_get_u64(r);
+        ranges[i].length = bp_get_u64(r);
+    }
+    if (!parsed(r)) {
+        free(ranges);
+        req_free(&q);
+        return -1;
+    }
+    reply_hr(c, BP_ADD_FILE_RANGES, seq,
+             jobs_add_file_ranges(c->d, q.id, q.s1, q.s2, q.s3, ranges, n));
+    free(ranges);
+    req_free(&q);
+    return 0;
+}
+
+static int do_file_set(struct conn *c, struct bp_reader *r, uint32_t seq)
+{
+    struct req q = {0};
+    uint32_t value = 0;
+
+    bp_get_guid(r, q.id);
+    q.a = bp_get_u32(r);
+    q.b = bp_get_u32(r);
+    if (q.b == BP_FILE_PROP_REMOTE_NAME)
+        q.s1 = bp_get_str(r);
+    else if (q.b == BP_FILE_PROP_VALIDATION_STATE)
+        value = bp_get_u32(r);
+    else
+        r->failed = 1;
+    if (!parsed(r)) {
+        req_free(&q);
+        return -1;
+    }
+    reply_hr(c, BP_FILE_SET, seq, jobs_file_set(c->d, q.id, q.a, q.b, value, q.s1));
+    req_free(&q);
+    return 0;
+}
+
+static int do_file_get(struct conn *c, struct bp_reader *r, uint32_t seq)
+{
+    struct bp_writer w;
+    struct req q = {0};
+    char *value;
+    int32_t hr;
+
+    bp_get_guid(r, q.id);
+    q.a = bp_get_u32(r);
+    q.b = bp_get_u32(r);
+    if (!parsed(r))
+        return -1;
+    hr = jobs_file_get(c->d, q.id, q.a, q.b, &value);
+    bp_writer_init(&w);
+    bp_begin_frame(&w, BP_FILE_GET, seq);
+    bp_put_i32(&w, hr);
+    if (hr >= 0)
+        bp_put_str(&w, value);
+    free(value);
+    send_reply(c, &w, BP_FILE_GET, seq);
     return 0;
 }
 
@@ -512,6 +628,9 @@ static void dispatch(struct conn *c, uint16_t type, uint32_t seq, const uint8_t 
     case BP_REMOVE_CREDENTIALS: rc = do_remove_creds(c, &r, seq); break;
     case BP_SUBSCRIBE: rc = do_subscribe(c, &r, seq); break;
     case BP_EVENT_RESULT: rc = do_event_result(c, &r, seq); break;
+    case BP_ADD_FILE_RANGES: rc = do_add_file_ranges(c, &r, seq); break;
+    case BP_FILE_SET: rc = do_file_set(c, &r, seq); break;
+    case BP_FILE_GET: rc = do_file_get(c, &r, seq); break;
     default: rc = -1; break;
     }
     if (rc < 0)

@@ -7,11 +7,15 @@ add_library(bitsdcore STATIC
   ${CMAKE_CURRENT_LIST_DIR}/statedir.c
   ${CMAKE_CURRENT_LIST_DIR}/store.c
   ${CMAKE_CURRENT_LIST_DIR}/job.c
+  ${CMAKE_CURRENT_LIST_DIR}/job_newer.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs.c
+  ${CMAKE_CURRENT_LIST_DIR}/jobs_newer.c
   ${CMAKE_CURRENT_LIST_DIR}/sched.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/expire.c
-  ${CMAKE_CURRENT_LIST_DIR}/control.c)
+  ${CMAKE_CURRENT_LIST_DIR}/control.c
+  ${CMAKE_CURRENT_LIST_DIR}/localpath.c
+  ${CMAKE_CURRENT_LIST_DIR}/proxycfg.c)
 target_include_directories(bitsdcore PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_SOURCE_DIR}/common)

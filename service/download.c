@@ -44,6 +44,7 @@
 #include "bitserr.h"
 #include "bitsproto.h"
 #include "transfer_int.h"
+#include "dlranges.h"
 
 /* Restarts from 0 in one run before the remote file is called unstable. */
 #define DOWNLOAD_MAX_RESTARTS   3
@@ -141,7 +142,9 @@ static void decide_whole(struct xfer *x)
     uint64_t total;
 
     if (!length || http_parse_u64(length, &total) < 0) {
-        discard_with(x, BG_E_MISSING_FILE_SIZE, BP_CONTEXT_REMOTE_FILE, 0);
+        /* Dynamic content needs no size: the body ends the file. */
+        if (!dlr_dynamic(x))
+            discard_with(x, BG_E_MISSING_FILE_SIZE, BP_CONTEXT_REMOTE_FILE, 0);
         return;
     }
     if (*dl->have) {
@@ -181,14 +184,33 @@ static void decide_unsatisfiable(struct xfer *x)
     dl->restart = 1;
 }
 
+/* Ranged downloads (dlranges.c) judge their answers themselves; 1 when
+ * this one was. */
+static int decide_newer(struct xfer *x)
+{
+    int handled;
+    int32_t hr = dlr_decide(x, &x->dl.need_cp, &x->dl.restart, &handled);
+
+    if (!handled)
+        return 0;
+    if (hr)
+        discard_with(x, hr, BP_CONTEXT_REMOTE_FILE, 0);
+    else if (!x->dl.restart)
+        set_validator(x, response_validator(&x->op));
+    return 1;
+}
+
 /* Looks at the head of the final answer once, before its body. */
 static void decide(struct xfer *x)
 {
     struct http_error err;
     long status = x->op.status;
+    int32_t hr;
 
     x->dl.decided = 1;
-    if (status == 206)
+    if (decide_newer(x))
+        ;
+    else if (status == 206)
         decide_partial(x);
     else if (status == 416)
         decide_unsatisfiable(x);
@@ -198,6 +220,8 @@ static void decide(struct xfer *x)
         discard_with(x, err.hr, err.context, err.transient);
     else
         discard_with(x, BG_E_INVALID_SERVER_RESPONSE, BP_CONTEXT_REMOTE_FILE, 1);
+    if (!x->dl.discard && !x->dl.restart && (hr = dlr_check_size(x)))
+        discard_with(x, hr, BP_CONTEXT_REMOTE_FILE, 0);
 }
 
 /* ---- body ---- */
@@ -351,6 +375,7 @@ static void on_get(struct http_op *op, CURLcode rc)
     download_flush(x);                  /* a failure shows in dl_errno */
     if (rc == CURLE_OK && !dl->decided)
         decide(x);                      /* empty body: no write came */
+    dlr_report_headers(x);
     if (x->dl_errno) {
         fail_errno(x, x->dl_errno);
         return;
@@ -378,6 +403,14 @@ static void on_get(struct http_op *op, CURLcode rc)
         xfer_fail_with(x, &err);
         return;
     }
+    if (dlr_dynamic(x) && *dl->total == BP_SIZE_UNKNOWN)
+        *dl->total = *dl->have;         /* the whole body came */
+    if (dlr_more_ranges(x)) {
+        if (checkpoint_progress(x) < 0)
+            return;
+        send_get(x);                    /* the next range */
+        return;
+    }
     if (*dl->total == BP_SIZE_UNKNOWN || *dl->have != *dl->total) {
         if (checkpoint_progress(x) < 0)
             return;
@@ -400,7 +433,7 @@ static void send_get(struct xfer *x)
     dl->err.hr = 0;
     dl->wlen = 0;                       /* the new answer starts at *have */
     x->dl_errno = 0;
-    dl->sent_range = *dl->have > 0;
+    dl->sent_range = (*dl->have > 0 || dlr_ranged(x)) && !dlr_dynamic(x);
     dl->request_start = *dl->have;
     if (http_op_prepare(&x->op, dl->url, &x->conf) < 0) {
         xfer_fail(x, E_OUTOFMEMORY, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 1);
@@ -408,12 +441,15 @@ static void send_get(struct xfer *x)
     }
     e = x->op.easy;
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, http_follows_redirects(&x->conf) ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, DOWNLOAD_BUFFER_SIZE);
     if (dl->sent_range) {
-        snprintf(range, sizeof(range), "%" PRIu64 "-", *dl->have);
+        if (dlr_ranged(x))
+            dlr_range_header(x, range, sizeof(range));
+        else
+            snprintf(range, sizeof(range), "%" PRIu64 "-", *dl->have);
         curl_easy_setopt(e, CURLOPT_RANGE, range);
         if (x->st.validator && http_op_header(&x->op, "If-Range: %s", x->st.validator) < 0) {
             xfer_fail(x, E_OUTOFMEMORY, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 1);
@@ -436,6 +472,8 @@ void download_file(struct xfer *x, const char *url, const char *path, uint64_t *
     dl->total = total;
     dl->complete = complete;
     dl->restarts = 0;
+    if (dlr_dynamic(x))
+        *have = 0;                      /* dynamic content is never resumed */
     dl->unsynced = 0;
     if (!dl->url) {
         xfer_fail(x, url ? E_OUTOFMEMORY : E_INVALIDARG, BP_CONTEXT_REMOTE_FILE, 0);
@@ -467,11 +505,25 @@ void download_file(struct xfer *x, const char *url, const char *path, uint64_t *
     send_get(x);
 }
 
-void download_begin(struct xfer *x)
+static void download_main(struct xfer *x)
 {
-    if (!x->url || !x->temp_path) {
-        xfer_fail(x, E_INVALIDARG, BP_CONTEXT_LOCAL_FILE, 0);
+    if (x->source_path) {
+        localcopy_begin(x);
         return;
     }
     download_file(x, x->url, x->temp_path, &x->st.acked, &x->st.total, xfer_succeed);
+}
+
+void download_begin(struct xfer *x)
+{
+    if ((!x->url && !x->source_path) || !x->temp_path) {
+        xfer_fail(x, E_INVALIDARG, BP_CONTEXT_LOCAL_FILE, 0);
+        return;
+    }
+    /* BITS learns every file's size before it transfers. */
+    if (x->n_probes) {
+        sizepass_begin(x, download_main);
+        return;
+    }
+    download_main(x);
 }

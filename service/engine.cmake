@@ -5,6 +5,9 @@ add_library(xferengine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/transfer_cancel.c
   ${CMAKE_CURRENT_LIST_DIR}/upload.c
   ${CMAKE_CURRENT_LIST_DIR}/download.c
+  ${CMAKE_CURRENT_LIST_DIR}/dlranges.c
+  ${CMAKE_CURRENT_LIST_DIR}/localcopy.c
+  ${CMAKE_CURRENT_LIST_DIR}/sizepass.c
   ${CMAKE_CURRENT_LIST_DIR}/httputil.c)
 target_include_directories(xferengine PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}

@@ -276,6 +276,45 @@ static int apply_proxy(CURL *easy, const struct http_conf *conf, const char *url
     }
 }
 
+/* BG_SSL_IGNORE_*: libcurl has one switch for the chain (unknown CA, dates,
+ * usage) and one for the name; BG_SSL_ENABLE_CRL_CHECK has no libcurl
+ * counterpart without a CRL file and is left to the TLS library. */
+static void apply_security(CURL *e, const struct http_conf *conf)
+{
+    uint32_t f = conf->security_flags;
+
+    if (f & (HTTP_SSL_IGNORE_UNKNOWN_CA | HTTP_SSL_IGNORE_DATE_INVALID | HTTP_SSL_IGNORE_WRONG_USAGE))
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    if (f & HTTP_SSL_IGNORE_CN_INVALID)
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, http_follows_redirects(conf) ? 1L : 0L);
+}
+
+/* SetCustomHeaders text: each line "Name: value", ended by CR/LF; empty
+ * lines are skipped, a line without a colon is not a header and skipped. */
+static int apply_custom_headers(struct http_op *op, const char *text)
+{
+    const char *p = text, *end;
+    struct curl_slist *l;
+    char *line;
+
+    while (p && *p) {
+        end = p + strcspn(p, "\r\n");
+        if (end > p && memchr(p, ':', (size_t)(end - p))) {
+            line = strndup(p, (size_t)(end - p));
+            if (!line)
+                return -1;
+            l = curl_slist_append(op->req_headers, line);
+            free(line);
+            if (!l)
+                return -1;
+            op->req_headers = l;
+        }
+        p = end + strspn(end, "\r\n");
+    }
+    return 0;
+}
+
 int http_op_prepare(struct http_op *op, const char *url, const struct http_conf *conf)
 {
     CURL *e;
@@ -320,8 +359,35 @@ int http_op_prepare(struct http_op *op, const char *url, const struct http_conf 
         apply_credentials(e, conf, BP_AUTH_TARGET_PROXY);
         if (apply_proxy(e, conf, url) < 0)
             return -1;
+        apply_security(e, conf);
+        if (apply_custom_headers(op, conf->custom_headers) < 0)
+            return -1;
     }
     return 0;
+}
+
+int http_follows_redirects(const struct http_conf *conf)
+{
+    return !conf || (conf->security_flags & HTTP_REDIRECT_POLICY_MASK) != HTTP_REDIRECT_DISALLOW;
+}
+
+char *http_op_headers_text(const struct http_op *op)
+{
+    const struct http_hdr *h;
+    size_t len = 32;
+    char *text, *p;
+
+    if (!op->status)
+        return NULL;
+    for (h = op->headers; h; h = h->next)
+        len += strlen(h->name) + strlen(h->value) + 4;
+    text = malloc(len);
+    if (!text)
+        return NULL;
+    p = text + sprintf(text, "HTTP/1.1 %ld\r\n", op->status);
+    for (h = op->headers; h; h = h->next)
+        p += sprintf(p, "%s: %s\r\n", h->name, h->value);
+    return text;
 }
 
 int http_op_header(struct http_op *op, const char *fmt, ...)

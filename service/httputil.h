@@ -52,7 +52,24 @@ struct http_conf {
     int proxy_usage;
     const char *proxy_list;
     const char *proxy_bypass;
+    /* IBackgroundCopyJobHttpOptions: lines sent with every request, and
+     * BG_SSL_* / BG_HTTP_REDIRECT_POLICY_* flags */
+    const char *custom_headers;
+    uint32_t security_flags;
 };
+
+#define HTTP_SSL_IGNORE_CN_INVALID      0x0002u
+#define HTTP_SSL_IGNORE_DATE_INVALID    0x0004u
+#define HTTP_SSL_IGNORE_UNKNOWN_CA      0x0008u
+#define HTTP_SSL_IGNORE_WRONG_USAGE     0x0010u
+#define HTTP_REDIRECT_POLICY_MASK       0x0700u
+#define HTTP_REDIRECT_DISALLOW          0x0200u
+
+/* Whether redirects are followed under the job's security flags. */
+int http_follows_redirects(const struct http_conf *conf);
+/* The captured headers of the last answer as "Name: value\r\n" lines after
+ * "HTTP/1.1 <status>\r\n"; malloc'd, NULL when there is no answer. */
+char *http_op_headers_text(const struct http_op *op);
 
 void http_op_init(struct http_op *op, CURLM *multi, void *owner);
 /* Removes the request from the multi handle (if running) and frees all. */

@@ -75,6 +75,7 @@ static void jfile_free(struct jfile *f)
     free(f->local_win);
     free(f->local_unix);
     free(f->temp_path);
+    jfile_newer_free(f);
 }
 
 void job_data_free(struct job_data *jd)
@@ -90,6 +91,7 @@ void job_data_free(struct job_data *jd)
     free(jd->reply_unix);
     free(jd->proxy_list);
     free(jd->proxy_bypass);
+    job_newer_free(&jd->x);
     for (i = 0; i < jd->nfiles; i++)
         jfile_free(&jd->files[i]);
     free(jd->files);
@@ -154,6 +156,7 @@ int job_data_copy(struct job_data *dst, const struct job_data *src)
     bad |= dup_str(&dst->ck.host_id, src->ck.host_id);
     bad |= dup_str(&dst->ck.reply_url, src->ck.reply_url);
     bad |= dup_str(&dst->ck.validator, src->ck.validator);
+    bad |= job_newer_copy(&dst->x, &src->x);
     if (src->nfiles) {
         dst->files = calloc(src->nfiles, sizeof(*dst->files));
         if (!dst->files)
@@ -168,6 +171,7 @@ int job_data_copy(struct job_data *dst, const struct job_data *src)
             bad |= dup_str(&d->local_win, s->local_win);
             bad |= dup_str(&d->local_unix, s->local_unix);
             bad |= dup_str(&d->temp_path, s->temp_path);
+            bad |= jfile_newer_copy(d, s);
         }
     }
     if (bad) {
@@ -256,6 +260,7 @@ int job_fill_info(const struct job *job, struct bp_job_info *info)
         f->completed = j->files[i].completed ? 1 : 0;
         info->file_count = i + 1;
     }
+    job_newer_fill_info(job, info, &bad);
     if (bad) {
         bp_job_info_free(info);
         return -1;

@@ -341,6 +341,7 @@ int32_t jobs_create(struct bitsd *d, const char *owner, const char *name, uint32
     job->j.no_progress_timeout = BP_DEFAULT_NO_PROGRESS_TIMEOUT;
     job->j.error_file = BP_NO_FILE;
     job->j.proxy_usage = BP_PROXY_PRECONFIG;
+    job_newer_defaults(&job->j.x);
     if (!job->j.display_name || !job->j.owner) {
         job_free(job);
         return E_OUTOFMEMORY;
@@ -501,8 +502,9 @@ static int32_t check_remote(uint32_t type, const char *url)
         return E_INVALIDARG;
     if (has_scheme(url, "http://") || has_scheme(url, "https://"))
         return S_OK;
-    if (type == BP_JOB_DOWNLOAD
-        && (has_scheme(url, "file://") || !strncmp(url, "\\\\", 2)))
+    /* SMB names (file://, UNC, a full path on a drive) are download-only;
+     * the \\?\ and \\.\ device forms are not names BITS takes. */
+    if (type == BP_JOB_DOWNLOAD && remote_is_local(url))
         return S_OK;
     return E_INVALIDARG;
 }
@@ -666,7 +668,7 @@ static int32_t apply_set(struct bitsd *d, struct job *job, const struct job_set 
     case BP_PROP_PROXY:
         return set_proxy(job, set->u32, set->s1, set->s2);
     default:
-        return E_INVALIDARG;
+        return jobs_newer_apply(d, job, set);     /* jobs_newer.c */
     }
 }
 
@@ -680,12 +682,15 @@ int32_t jobs_set(struct bitsd *d, const uint8_t id[16], const struct job_set *se
         return hr;
     if (set->prop == BP_PROP_REPLY_FILE_NAME && job->j.type != BP_JOB_UPLOAD_REPLY)
         return E_NOTIMPL;
+    if (set->prop == BP_PROP_REMOTE_PREFIX && job->j.type != BP_JOB_DOWNLOAD)
+        return E_NOTIMPL;
     if (job_is_final(job))
         return BG_E_INVALID_STATE;
     if (job_data_copy(&backup, &job->j) < 0)
         return E_OUTOFMEMORY;
     hr = apply_set(d, job, set);
-    if (hr < 0) {
+    if (hr < 0 || hr == S_FALSE) {
+        /* S_FALSE: ReplaceRemotePrefix matched nothing; nothing changed */
         job_data_free(&job->j);
         job->j = backup;
         return hr;
@@ -715,6 +720,7 @@ static int32_t action_resume(struct bitsd *d, struct job *job)
     hr = commit_change(d, job, &backup);
     if (hr >= 0) {
         job->retry_at_ms = 0;
+        job->active_ms = 0;         /* Resume resets the maximum download time */
         job->progress_ms = mono_ms();
         notify_clear(job);
     }
@@ -964,6 +970,9 @@ static int32_t action_take_ownership(struct bitsd *d, struct job *job, const cha
     free(job->j.notify_program);
     free(job->j.notify_parameters);
     job->j.notify_program = job->j.notify_parameters = NULL;
+    /* documented: a new owner does not inherit the custom headers */
+    free(job->j.x.custom_headers);
+    job->j.x.custom_headers = NULL;
     hr = commit_change(d, job, &backup);
     if (hr >= 0)
         job_clear_creds(job);

@@ -8,6 +8,7 @@
  * SLICE_MS (the one that ran longest ago goes next).  The files of a download
  * job are transferred one after the other, one engine transfer per file.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -180,7 +181,44 @@ static void cb_finished(void *ctx, const struct xfer_result *res)
         transfer_error(job, res->hr, res->context, res->transient);
 }
 
-static const struct xfer_callbacks callbacks = { cb_checkpoint, cb_progress, cb_finished };
+/* Size pass: a file's size learned before its transfer (job BytesTotal
+ * becomes the full sum once every file has one). */
+static void cb_size_known(void *ctx, unsigned index, uint64_t size)
+{
+    struct job *job = ctx;
+    struct jfile *f;
+
+    if (index >= job->j.nfiles)
+        return;
+    f = &job->j.files[index];
+    if (f->completed || f->bytes_total != BP_SIZE_UNKNOWN)
+        return;
+    f->bytes_total = size;
+    persist(job);
+}
+
+/* IBackgroundCopyFile5: the last answer's headers of the current file.
+ * Saved with the next write of the job (they are informative; a restart
+ * that loses the latest ones still has older ones or none). */
+static void cb_headers(void *ctx, const char *text)
+{
+    struct job *job = ctx;
+    struct jfile *f = &job->j.files[job->cur_file];
+    char *copy = strdup(text);
+
+    if (!copy)
+        return;
+    free(f->response_headers);
+    f->response_headers = copy;
+}
+
+static const struct xfer_callbacks callbacks = {
+    .checkpoint = cb_checkpoint,
+    .progress = cb_progress,
+    .finished = cb_finished,
+    .size_known = cb_size_known,
+    .headers = cb_headers,
+};
 
 /* ---- starting ---- */
 
@@ -238,12 +276,65 @@ static int first_open_file(const struct job *job, uint32_t *index)
     return 0;
 }
 
+/* The files of a download whose size is not known yet, for the engine's
+ * size pass; local names get their Unix path (freed by free_probes). */
+static unsigned fill_probes(struct bitsd *d, const struct job *job, struct xfer_probe **out)
+{
+    struct xfer_probe *p;
+    uint32_t i;
+    unsigned n = 0;
+
+    *out = NULL;
+    if (job->j.type != BP_JOB_DOWNLOAD || !(p = calloc(job->j.nfiles, sizeof(*p))))
+        return 0;
+    for (i = 0; i < job->j.nfiles; i++) {
+        const struct jfile *f = &job->j.files[i];
+
+        /* a ranged file's size is that of its ranges (the engine's) */
+        if (f->completed || f->bytes_total != BP_SIZE_UNKNOWN || f->nranges)
+            continue;
+        p[n].index = i;
+        if (remote_is_local(f->remote))
+            p[n].path = remote_unix_path(d->prefix, f->remote);
+        else
+            p[n].url = f->remote;
+        if (p[n].path || p[n].url)
+            n++;
+    }
+    *out = p;
+    return n;
+}
+
+static void free_probes(struct xfer_probe *p, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        free((char *)p[i].path);
+    free(p);
+}
+
+/* PRECONFIG: the proxy the prefix's Internet Settings or WinHTTP name; the
+ * job keeps reporting PRECONFIG.  Without one, libcurl's defaults apply. */
+static void preconfig_proxy(struct bitsd *d, struct xfer_request *req, char **list, char **bypass)
+{
+    *list = *bypass = NULL;
+    if (req->proxy_usage != BP_PROXY_PRECONFIG
+        || prefix_proxy_settings(d->prefix, list, bypass) != 1)
+        return;
+    req->proxy_usage = BP_PROXY_OVERRIDE;
+    req->proxy_list = *list;
+    req->proxy_bypass = *bypass;
+}
+
 static void start_transfer(struct bitsd *d, struct job *job)
 {
     struct xfer_credential creds[CRED_TARGETS * CRED_SCHEMES];
     struct xfer_request req;
+    struct xfer_probe *probes = NULL;
     struct jfile *f;
-    char *reply = NULL;
+    char *reply = NULL, *source = NULL, *proxy = NULL, *bypass = NULL;
+    unsigned nprobes = 0;
     uint32_t i;
 
     job->next_file = 0;
@@ -262,10 +353,18 @@ static void start_transfer(struct bitsd *d, struct job *job)
         job->started_ms = mono_ms();
         job->progress_ms = job->progress_ms ? job->progress_ms : job->started_ms;
         job->rr_stamp = ++d->rr_counter;
+        job->sizes_asked = 0;
         notify_modified(job);
     }
-    if (strncasecmp(f->remote, "http://", 7) && strncasecmp(f->remote, "https://", 8)) {
-        /* file:// and UNC names are accepted by AddFile but cannot be reached from here */
+    if (job->j.type == BP_JOB_DOWNLOAD && remote_is_local(f->remote)) {
+        /* file://, drive and UNC names: a copy inside the prefix */
+        source = remote_unix_path(d->prefix, f->remote);
+        if (!source) {
+            transfer_error(job, errno == ENOMEM ? E_OUTOFMEMORY : E_NOT_SUPPORTED,
+                           BP_CONTEXT_REMOTE_FILE, errno == ENOMEM);
+            return;
+        }
+    } else if (strncasecmp(f->remote, "http://", 7) && strncasecmp(f->remote, "https://", 8)) {
         transfer_error(job, E_NOT_SUPPORTED, BP_CONTEXT_REMOTE_FILE, 0);
         return;
     }
@@ -283,12 +382,30 @@ static void start_transfer(struct bitsd *d, struct job *job)
     req.proxy_usage = (int)job->j.proxy_usage;
     req.proxy_list = job->j.proxy_list;
     req.proxy_bypass = job->j.proxy_bypass;
+    req.custom_headers = job->j.x.custom_headers;
+    req.security_flags = job->j.x.security_flags;
+    req.ranges = f->ranges;
+    req.range_count = f->nranges;
+    req.max_size = job->j.x.max_download_size;
+    req.dynamic = job->j.x.dynamic_content != 0;
     fill_resume(job, &req.resume);
     req.source_size = job->j.ck.source_size;
     req.source_mtime_ns = job->j.ck.source_mtime_ns;
+    req.source_path = source;
+    if (!job->sizes_asked) {
+        nprobes = fill_probes(d, job, &probes);
+        req.probes = probes;
+        req.probe_count = nprobes;
+        job->sizes_asked = 1;
+    }
+    preconfig_proxy(d, &req, &proxy, &bypass);
     job->ckpt_failed = 0;
     job->xfer = xfer_start(d->engine, &req, &callbacks, job);
     free(reply);
+    free(source);
+    free(proxy);
+    free(bypass);
+    free_probes(probes, nprobes);
     if (!job->xfer) {
         transfer_error(job, E_OUTOFMEMORY, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 1);
         return;
@@ -374,6 +491,28 @@ static void cancel_timers(struct bitsd *d, int64_t now)
             sched_cancel_session(d, job);
 }
 
+/* SetMaximumDownloadTime: time in CONNECTING/TRANSFERRING counts (Resume
+ * sets it back to 0, jobs.c); past the limit the job is in ERROR with
+ * BG_E_MAXDOWNLOAD_TIMEOUT. */
+static void download_time_limits(struct bitsd *d, int64_t now)
+{
+    struct job *job;
+
+    for (job = d->jobs; job; job = job->next) {
+        if (!is_running(job)) {
+            job->active_tick_ms = 0;
+            continue;
+        }
+        if (job->active_tick_ms)
+            job->active_ms += now - job->active_tick_ms;
+        job->active_tick_ms = now;
+        if (job->active_ms < (int64_t)job->j.x.max_download_time * 1000)
+            continue;
+        sched_stop_job(job);
+        transfer_error(job, BG_E_MAXDOWNLOAD_TIMEOUT, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 0);
+    }
+}
+
 void sched_tick(struct bitsd *d)
 {
     int64_t now = mono_ms();
@@ -383,6 +522,7 @@ void sched_tick(struct bitsd *d)
     if (!d->engine)
         return;
     retry_timers(d, now);
+    download_time_limits(d, now);
     cancel_timers(d, now);
     slices(d, now);
     for (job = d->jobs; job; job = job->next) {
@@ -418,6 +558,8 @@ long sched_timeout(struct bitsd *d)
             CONSIDER(job->retry_at_ms);
         if (job->j.cancel_deadline && !job->cancel_inflight)
             CONSIDER(job->cancel_retry_ms);
+        if (is_running(job))
+            CONSIDER(now + (int64_t)job->j.x.max_download_time * 1000 - job->active_ms);
         if (is_running(job) && is_background(job)) {
             running_bg++;
             if (waiting)

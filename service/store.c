@@ -37,7 +37,19 @@ static const char schema[] =
     " job BLOB PRIMARY KEY, file INTEGER, session_id TEXT, host_id TEXT, acked INTEGER,"
     " total INTEGER, upload_done INTEGER, reply_url TEXT, reply_total INTEGER,"
     " reply_received INTEGER, validator TEXT, source_size INTEGER, source_mtime_ns INTEGER,"
-    " host_fallback INTEGER, host_fallback_timeout INTEGER, host_failing_since INTEGER);";
+    " host_fallback INTEGER, host_fallback_timeout INTEGER, host_failing_since INTEGER);"
+    /* newer interfaces (jobs_newer.c): tables of their own, so a store
+     * written before them loads with the defaults */
+    "CREATE TABLE IF NOT EXISTS jobs_newer("
+    " job BLOB PRIMARY KEY, file_acl_flags INTEGER, peer_caching_flags INTEGER,"
+    " max_download_time INTEGER, custom_headers TEXT, security_flags INTEGER,"
+    " cert_set INTEGER, cert_location INTEGER, cert_store TEXT, cert_hash BLOB,"
+    " cert_subject TEXT, cost_flags INTEGER, notification_clsid BLOB,"
+    " dynamic_content INTEGER, high_performance INTEGER, max_download_size INTEGER,"
+    " use_stored_credentials INTEGER, min_notification_interval INTEGER, on_demand INTEGER);"
+    "CREATE TABLE IF NOT EXISTS files_newer("
+    " job BLOB, idx INTEGER, ranges BLOB, validation_state INTEGER, response_headers TEXT,"
+    " PRIMARY KEY(job, idx));";
 
 static int32_t hr_from_sqlite(int rc)
 {
@@ -224,13 +236,77 @@ static int save_ckpt(sqlite3 *db, const struct job_data *jd)
     return step_done(st);
 }
 
+static int save_newer(sqlite3 *db, const struct job_data *jd)
+{
+    const struct job_newer *x = &jd->x;
+    sqlite3_stmt *st;
+    uint32_t i;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO jobs_newer VALUES"
+                            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, x->file_acl_flags);
+    sqlite3_bind_int64(st, 3, x->peer_caching_flags);
+    sqlite3_bind_int64(st, 4, x->max_download_time);
+    bind_text(st, 5, x->custom_headers);
+    sqlite3_bind_int64(st, 6, x->security_flags);
+    sqlite3_bind_int64(st, 7, x->cert_set);
+    sqlite3_bind_int64(st, 8, x->cert_location);
+    bind_text(st, 9, x->cert_store);
+    if (x->cert_has_hash)
+        sqlite3_bind_blob(st, 10, x->cert_hash, 20, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 10);
+    bind_text(st, 11, x->cert_subject);
+    sqlite3_bind_int64(st, 12, x->cost_flags);
+    sqlite3_bind_blob(st, 13, x->notification_clsid, 16, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 14, x->dynamic_content);
+    sqlite3_bind_int64(st, 15, x->high_performance);
+    bind_u64(st, 16, x->max_download_size);
+    sqlite3_bind_int64(st, 17, x->use_stored_credentials);
+    sqlite3_bind_int64(st, 18, x->min_notification_interval);
+    sqlite3_bind_int64(st, 19, x->on_demand);
+    if ((rc = step_done(st)) != SQLITE_OK)
+        return rc;
+    rc = sqlite3_prepare_v2(db, "DELETE FROM files_newer WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if ((rc = step_done(st)) != SQLITE_OK)
+        return rc;
+    for (i = 0; i < jd->nfiles; i++) {
+        const struct jfile *f = &jd->files[i];
+        if (!f->nranges && !f->validation_state && !f->response_headers)
+            continue;
+        rc = sqlite3_prepare_v2(db, "INSERT INTO files_newer VALUES(?,?,?,?,?)", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+        sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, i);
+        if (f->nranges)
+            sqlite3_bind_blob(st, 3, f->ranges, (int)(f->nranges * sizeof(*f->ranges)),
+                              SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, f->validation_state);
+        bind_text(st, 5, f->response_headers);
+        if ((rc = step_done(st)) != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
 int32_t store_save_job(struct store *s, const struct job_data *jd)
 {
     int rc;
 
     rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc == SQLITE_OK && (rc = save_row(s->db, jd)) == SQLITE_OK
-        && (rc = save_files(s->db, jd)) == SQLITE_OK && (rc = save_ckpt(s->db, jd)) == SQLITE_OK)
+        && (rc = save_files(s->db, jd)) == SQLITE_OK && (rc = save_ckpt(s->db, jd)) == SQLITE_OK
+        && (rc = save_newer(s->db, jd)) == SQLITE_OK)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return S_OK;
@@ -245,13 +321,14 @@ int32_t store_delete_job(struct store *s, const uint8_t id[16])
 {
     static const char *const sql[] = {
         "DELETE FROM files WHERE job=?", "DELETE FROM checkpoints WHERE job=?",
+        "DELETE FROM jobs_newer WHERE job=?", "DELETE FROM files_newer WHERE job=?",
         "DELETE FROM jobs WHERE id=?",
     };
     sqlite3_stmt *st;
     unsigned i;
     int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
-    for (i = 0; rc == SQLITE_OK && i < 3; i++) {
+    for (i = 0; rc == SQLITE_OK && i < sizeof(sql) / sizeof(sql[0]); i++) {
         rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
         if (rc != SQLITE_OK)
             break;
@@ -328,6 +405,7 @@ static int load_files(sqlite3 *db, struct job_data *jd)
             break;
         jd->files = f;
         f = &jd->files[jd->nfiles++];
+        memset(f, 0, sizeof(*f));
         f->remote = col_text(st, 0);
         f->local_win = col_text(st, 1);
         f->local_unix = col_text(st, 2);
@@ -377,6 +455,79 @@ static int load_ckpt(sqlite3 *db, struct job_data *jd)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void load_newer_row(sqlite3_stmt *st, struct job_newer *x)
+{
+    x->file_acl_flags = (uint32_t)sqlite3_column_int64(st, 0);
+    x->peer_caching_flags = (uint32_t)sqlite3_column_int64(st, 1);
+    x->max_download_time = (uint32_t)sqlite3_column_int64(st, 2);
+    x->custom_headers = col_text(st, 3);
+    x->security_flags = (uint32_t)sqlite3_column_int64(st, 4);
+    x->cert_set = (uint32_t)sqlite3_column_int64(st, 5);
+    x->cert_location = (uint32_t)sqlite3_column_int64(st, 6);
+    x->cert_store = col_text(st, 7);
+    if (sqlite3_column_bytes(st, 8) == 20) {
+        memcpy(x->cert_hash, sqlite3_column_blob(st, 8), 20);
+        x->cert_has_hash = 1;
+    }
+    x->cert_subject = col_text(st, 9);
+    x->cost_flags = (uint32_t)sqlite3_column_int64(st, 10);
+    if (sqlite3_column_bytes(st, 11) == 16)
+        memcpy(x->notification_clsid, sqlite3_column_blob(st, 11), 16);
+    x->dynamic_content = (uint32_t)sqlite3_column_int64(st, 12);
+    x->high_performance = (uint32_t)sqlite3_column_int64(st, 13);
+    x->max_download_size = col_u64(st, 14);
+    x->use_stored_credentials = (uint32_t)sqlite3_column_int64(st, 15);
+    x->min_notification_interval = (uint32_t)sqlite3_column_int64(st, 16);
+    x->on_demand = (uint32_t)sqlite3_column_int64(st, 17);
+}
+
+static int load_newer(sqlite3 *db, struct job_data *jd)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    job_newer_defaults(&jd->x);
+    rc = sqlite3_prepare_v2(db, "SELECT file_acl_flags, peer_caching_flags, max_download_time,"
+                            " custom_headers, security_flags, cert_set, cert_location, cert_store,"
+                            " cert_hash, cert_subject, cost_flags, notification_clsid,"
+                            " dynamic_content, high_performance, max_download_size,"
+                            " use_stored_credentials, min_notification_interval, on_demand"
+                            " FROM jobs_newer WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        load_newer_row(st, &jd->x);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    rc = sqlite3_prepare_v2(db, "SELECT idx, ranges, validation_state, response_headers"
+                            " FROM files_newer WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint32_t idx = (uint32_t)sqlite3_column_int64(st, 0);
+        int bytes = sqlite3_column_bytes(st, 1);
+        struct jfile *f;
+
+        if (idx >= jd->nfiles)
+            continue;
+        f = &jd->files[idx];
+        if (bytes > 0 && bytes % (int)sizeof(*f->ranges) == 0
+            && (f->ranges = malloc((size_t)bytes))) {
+            memcpy(f->ranges, sqlite3_column_blob(st, 1), (size_t)bytes);
+            f->nranges = (uint32_t)(bytes / (int)sizeof(*f->ranges));
+        }
+        f->validation_state = (uint32_t)sqlite3_column_int64(st, 2);
+        f->response_headers = col_text(st, 3);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void *ctx)
 {
     sqlite3_stmt *st;
@@ -390,7 +541,8 @@ int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void 
 
         memset(&jd, 0, sizeof(jd));
         load_row(st, &jd);
-        if (load_files(s->db, &jd) < 0 || load_ckpt(s->db, &jd) < 0) {
+        if (load_files(s->db, &jd) < 0 || load_ckpt(s->db, &jd) < 0
+            || load_newer(s->db, &jd) < 0) {
             job_data_free(&jd);
             rc = SQLITE_ERROR;
             break;

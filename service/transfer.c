@@ -81,6 +81,8 @@ static void destroy_xfer(struct xfer *x)
 
     upload_release(x);
     download_release(x);
+    localcopy_release(x);
+    sizepass_release(x);
     http_op_cleanup(&x->op);
     free_state(&x->st);
     for (i = 0; i < x->n_creds; i++) {
@@ -100,6 +102,9 @@ static void destroy_xfer(struct xfer *x)
     free(x->proxy_list);
     free(x->proxy_bypass);
     free(x->post_url);
+    free(x->source_path);
+    free(x->custom_headers);
+    free(x->ranges);
     free(x);
 }
 
@@ -439,6 +444,45 @@ static int copy_state(struct xfer_state *st, const struct xfer_checkpoint *cp)
     return 0;
 }
 
+static int copy_probes(struct xfer *x, const struct xfer_probe *probes, unsigned n)
+{
+    unsigned i;
+
+    if (!n)
+        return 0;
+    x->probes = calloc(n, sizeof(*x->probes));
+    if (!x->probes)
+        return -1;
+    x->n_probes = n;
+    for (i = 0; i < n; i++) {
+        x->probes[i].index = probes[i].index;
+        if (xfer_set_str((char **)&x->probes[i].url, probes[i].url)
+            || xfer_set_str((char **)&x->probes[i].path, probes[i].path))
+            return -1;
+    }
+    return 0;
+}
+
+/* The newer interfaces' part of the request (see transfer.h). */
+static int copy_newer(struct xfer *x, const struct xfer_request *req)
+{
+    if (xfer_set_str(&x->custom_headers, req->custom_headers))
+        return -1;
+    x->conf.custom_headers = x->custom_headers;
+    x->conf.security_flags = req->security_flags;
+    x->max_size = req->max_size;
+    x->dynamic = req->dynamic;
+    x->remote_size = BP_SIZE_UNKNOWN;
+    if (req->range_count && req->ranges) {
+        x->ranges = malloc(req->range_count * sizeof(*x->ranges));
+        if (!x->ranges)
+            return -1;
+        memcpy(x->ranges, req->ranges, req->range_count * sizeof(*x->ranges));
+        x->n_ranges = req->range_count;
+    }
+    return 0;
+}
+
 static int copy_request(struct xfer *x, const struct xfer_request *req)
 {
     if (xfer_set_str(&x->url, req->url) || xfer_set_str(&x->local_path, req->local_path)
@@ -446,6 +490,8 @@ static int copy_request(struct xfer *x, const struct xfer_request *req)
         || xfer_set_str(&x->content_name, req->content_name)
         || xfer_set_str(&x->proxy_list, req->proxy_list)
         || xfer_set_str(&x->proxy_bypass, req->proxy_bypass)
+        || xfer_set_str(&x->source_path, req->source_path)
+        || copy_probes(x, req->probes, req->probe_count)
         || copy_credentials(x, req->credentials, req->credential_count)
         || copy_state(&x->st, &req->resume))
         return -1;
@@ -460,7 +506,7 @@ static int copy_request(struct xfer *x, const struct xfer_request *req)
     x->conf.proxy_usage = req->proxy_usage;
     x->conf.proxy_list = x->proxy_list;
     x->conf.proxy_bypass = x->proxy_bypass;
-    return 0;
+    return copy_newer(x, req);
 }
 
 struct xfer *xfer_start(struct xfer_engine *e, const struct xfer_request *req,

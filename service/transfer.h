@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <curl/curl.h>
 
+#include "bitsproto.h"
+
 struct xfer_engine;
 struct xfer;
 
@@ -70,6 +72,36 @@ struct xfer_request {
      * a different size or mtime gives BG_E_LOCAL_FILE_CHANGED. */
     uint64_t source_size;
     int64_t source_mtime_ns;
+    /* Downloads whose remote name is a local file (file://, C:\..., UNC):
+     * its Unix path.  The engine copies it into temp_path in bounded steps
+     * from xfer_engine_run instead of sending a GET; url is then only a name. */
+    const char *source_path;
+    /* Size pass: before the first byte of a download moves, the engine
+     * learns these files' sizes (HEAD for a URL, stat for a path) and
+     * reports each through xfer_callbacks.size_known. */
+    const struct xfer_probe *probes;
+    unsigned probe_count;
+    /* Newer interfaces (jobs_newer.c).  custom_headers: "Name: value" lines
+     * separated by CR/LF, sent with every HTTP request.  security_flags:
+     * BG_SSL_IGNORE_* turn certificate checks off, BG_HTTP_REDIRECT_POLICY_*
+     * decides whether redirects are followed.  ranges: downloads of
+     * AddFileWithRanges; the ranges' bytes go into temp_path back to back,
+     * in the given order (resume.acked counts them).  max_size: 0, or the
+     * largest download accepted (BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED).
+     * dynamic: no size needed and no Range requests (DYNAMIC_CONTENT). */
+    const char *custom_headers;
+    uint32_t security_flags;
+    const struct bp_range *ranges;
+    unsigned range_count;
+    uint64_t max_size;
+    int dynamic;
+};
+
+/* One file of a download job whose size is still unknown. */
+struct xfer_probe {
+    unsigned index;             /* handed back to size_known */
+    const char *url;            /* http(s) URL, or NULL when path is set */
+    const char *path;           /* Unix path of a local remote file */
 };
 
 struct xfer_result {
@@ -89,6 +121,12 @@ struct xfer_callbacks {
     /* Called exactly once unless xfer_abort() came first; 'x' is freed after
      * the callback returns. */
     void (*finished)(void *ctx, const struct xfer_result *result);
+    /* Size pass (xfer_request.probes): the size of probe 'index'; not
+     * called for a file whose size could not be learned.  May be NULL. */
+    void (*size_known)(void *ctx, unsigned index, uint64_t size);
+    /* The response headers of the file's last answer ("Name: value\r\n"
+     * lines, status line first), for IBackgroundCopyFile5.  May be NULL. */
+    void (*headers)(void *ctx, const char *text);
 };
 
 struct xfer_engine *xfer_engine_new(void);

@@ -123,6 +123,26 @@ struct xfer {
     /* download / reply */
     struct xfer_dl dl;
     int dl_errno;               /* write callback failed with this errno */
+
+    /* download of a local file (localcopy.c); the temp file is dl.fd,
+     * the source src_fd */
+    char *source_path;
+    char *copy_validator;       /* identity of the source being copied */
+    unsigned copy_restarts;
+
+    /* size pass (sizepass.c) */
+    struct xfer_probe *probes;  /* owned copies */
+    unsigned n_probes;
+    unsigned probe_pos;
+    xfer_step_fn probe_next;    /* step once the pass is over */
+
+    /* newer interfaces (xfer_request: custom_headers ... dynamic) */
+    char *custom_headers;
+    struct bp_range *ranges;    /* owned copy; NULL: the whole file */
+    unsigned n_ranges;
+    uint64_t remote_size;       /* ranges: the remote file's size, BP_SIZE_UNKNOWN until known */
+    uint64_t max_size;
+    int dynamic;
 };
 
 /* transfer.c */
@@ -150,6 +170,14 @@ void xfer_engine_remove_cancel(struct xfer_engine *e, struct cancel_op *c);
 
 /* transfer_cancel.c */
 void cancel_op_free(struct cancel_op *c);
+
+/* localcopy.c: a download whose remote file is a local path */
+void localcopy_begin(struct xfer *x);
+void localcopy_release(struct xfer *x);
+
+/* sizepass.c: learns the sizes of xfer_request.probes, then runs 'next' */
+void sizepass_begin(struct xfer *x, xfer_step_fn next);
+void sizepass_release(struct xfer *x);
 
 /* upload.c */
 void upload_begin(struct xfer *x);

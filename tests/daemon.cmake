@@ -18,3 +18,8 @@ if(TARGET bitsd AND TARGET bits_server_harness)
   add_test(NAME daemon_ipc COMMAND test_ipc)
   set_tests_properties(daemon_ipc PROPERTIES TIMEOUT 180)
 endif()
+
+# The newer interfaces' side of bitsd (Job3/4/5, HttpOptions, File2/3/5).
+add_executable(test_newer ${CMAKE_CURRENT_LIST_DIR}/test_newer.c)
+target_link_libraries(test_newer PRIVATE bitsdcore PkgConfig::CMOCKA)
+add_test(NAME daemon_newer COMMAND test_newer)

@@ -206,6 +206,7 @@ static void test_frame_header_limits(void **state)
 static void fill_job_info(struct bp_job_info *info, struct bp_file_info files[2])
 {
     memset(info, 0, sizeof(*info));
+    memset(files, 0, 2 * sizeof(*files));
     memcpy(info->id, sample_guid, 16);
     info->type = 2;
     info->state = 4;
@@ -383,6 +384,120 @@ static void test_truncated_scalars(void **state)
     assert_int_equal(g[15], 0);
 }
 
+/* Bytes of the newer-interface fields after the file list when they are
+ * all zero/NULL and there are no files: 16 u32, 3 NULL strings, NULL hash
+ * bytes, a GUID and a u64. */
+#define NEWER_TAIL_EMPTY 88
+
+/* The newer-interface fields and each file's ranges survive the trip. */
+static void test_job_info_newer_fields(void **state)
+{
+    static const struct bp_range ranges[3] = {
+        { 100, 100 }, { 900, 100 }, { 4000, BP_LENGTH_TO_EOF },
+    };
+    struct bp_file_info files[2];
+    struct bp_job_info in, out;
+    struct bp_writer w;
+    struct bp_reader r;
+    size_t cut;
+
+    fill_job_info(&in, files);
+    in.file_acl_flags = 15;
+    in.peer_caching_flags = 3;
+    in.max_download_time = 7776000;
+    in.custom_headers = "X-One: 1\r\nX-Two: 2\r\n";
+    in.security_flags = 0x20A;
+    in.cert_set = 1;
+    in.cert_location = 1;
+    in.cert_store = "MY";
+    memset(in.cert_hash, 0xAB, 20);
+    in.cert_has_hash = 1;
+    in.cert_subject = NULL;
+    in.cost_flags = 0x800000ffu;
+    memcpy(in.notification_clsid, sample_guid, 16);
+    in.dynamic_content = 1;
+    in.high_performance = 1;
+    in.max_download_size = 1ull << 40;
+    in.use_stored_credentials = 2;
+    in.min_notification_interval = 500;
+    in.on_demand = 1;
+    files[0].temp_name = "/tmp/BIT1234.tmp";
+    files[0].validation_state = 1;
+    files[0].range_count = 3;
+    files[0].ranges = (struct bp_range *)ranges;
+    files[1].temp_name = NULL;
+    files[1].validation_state = 0;
+    files[1].range_count = 0;
+    files[1].ranges = NULL;
+
+    bp_writer_init(&w);
+    bp_put_job_info(&w, &in);
+    assert_false(w.failed);
+    bp_reader_init(&r, w.data, w.len);
+    assert_int_equal(bp_get_job_info(&r, &out), 0);
+    assert_int_equal(r.left, 0);
+    assert_int_equal(out.file_acl_flags, 15);
+    assert_int_equal(out.peer_caching_flags, 3);
+    assert_int_equal(out.max_download_time, 7776000);
+    assert_string_equal(out.custom_headers, in.custom_headers);
+    assert_int_equal(out.security_flags, 0x20A);
+    assert_int_equal(out.cert_set, 1);
+    assert_int_equal(out.cert_location, 1);
+    assert_string_equal(out.cert_store, "MY");
+    assert_int_equal(out.cert_has_hash, 1);
+    assert_memory_equal(out.cert_hash, in.cert_hash, 20);
+    assert_null(out.cert_subject);
+    assert_int_equal(out.cost_flags, 0x800000ffu);
+    assert_memory_equal(out.notification_clsid, sample_guid, 16);
+    assert_int_equal(out.dynamic_content, 1);
+    assert_int_equal(out.high_performance, 1);
+    assert_true(out.max_download_size == 1ull << 40);
+    assert_int_equal(out.use_stored_credentials, 2);
+    assert_int_equal(out.min_notification_interval, 500);
+    assert_int_equal(out.on_demand, 1);
+    assert_string_equal(out.files[0].temp_name, "/tmp/BIT1234.tmp");
+    assert_int_equal(out.files[0].validation_state, 1);
+    assert_int_equal(out.files[0].range_count, 3);
+    assert_memory_equal(out.files[0].ranges, ranges, sizeof(ranges));
+    assert_null(out.files[1].temp_name);
+    assert_int_equal(out.files[1].range_count, 0);
+    assert_null(out.files[1].ranges);
+    bp_job_info_free(&out);
+
+    /* Every cut inside the newer part is refused, and frees what it took. */
+    for (cut = 1; cut < 200; cut++) {
+        bp_reader_init(&r, w.data, w.len - cut);
+        assert_int_equal(bp_get_job_info(&r, &out), -1);
+        assert_null(out.files);
+        assert_null(out.custom_headers);
+    }
+    bp_writer_free(&w);
+}
+
+/* A range count beyond what the payload holds is refused before allocating. */
+static void test_job_info_hostile_range_count(void **state)
+{
+    struct bp_file_info files[2];
+    struct bp_job_info in, out;
+    struct bp_writer w;
+    struct bp_reader r;
+
+    fill_job_info(&in, files);
+    files[0].temp_name = files[1].temp_name = NULL;
+    files[0].validation_state = files[1].validation_state = 0;
+    files[0].range_count = files[1].range_count = 0;
+    files[0].ranges = files[1].ranges = NULL;
+    in.file_count = 1;
+    bp_writer_init(&w);
+    bp_put_job_info(&w, &in);
+    /* the last u32 is file 0's range count */
+    w.data[w.len - 1] = 0x10;
+    bp_reader_init(&r, w.data, w.len);
+    assert_int_equal(bp_get_job_info(&r, &out), -1);
+    assert_null(out.files);
+    bp_writer_free(&w);
+}
+
 /* A file_count far beyond what the payload holds must not allocate or read out of bounds. */
 static void test_job_info_hostile_file_count(void **state)
 {
@@ -399,11 +514,11 @@ static void test_job_info_hostile_file_count(void **state)
         in.files = NULL;
         bp_writer_init(&w);
         bp_put_job_info(&w, &in);
-        /* Patch the count (the last u32) and append a little junk. */
-        w.data[w.len - 4] = (uint8_t)counts[i];
-        w.data[w.len - 3] = (uint8_t)(counts[i] >> 8);
-        w.data[w.len - 2] = (uint8_t)(counts[i] >> 16);
-        w.data[w.len - 1] = (uint8_t)(counts[i] >> 24);
+        /* Patch the count (the u32 before the newer fields) and append a little junk. */
+        w.data[w.len - NEWER_TAIL_EMPTY - 4] = (uint8_t)counts[i];
+        w.data[w.len - NEWER_TAIL_EMPTY - 3] = (uint8_t)(counts[i] >> 8);
+        w.data[w.len - NEWER_TAIL_EMPTY - 2] = (uint8_t)(counts[i] >> 16);
+        w.data[w.len - NEWER_TAIL_EMPTY - 1] = (uint8_t)(counts[i] >> 24);
         bp_put_u32(&w, 0);
         bp_put_u32(&w, 0);
         bp_reader_init(&r, w.data, w.len);
@@ -480,6 +595,8 @@ int main(void)
         cmocka_unit_test(test_job_info_truncated),
         cmocka_unit_test(test_truncated_scalars),
         cmocka_unit_test(test_job_info_hostile_file_count),
+        cmocka_unit_test(test_job_info_newer_fields),
+        cmocka_unit_test(test_job_info_hostile_range_count),
         cmocka_unit_test(test_guid_format_parse),
         cmocka_unit_test(test_guid_parse_bad),
     };

@@ -45,11 +45,54 @@ add_test(NAME winebits_survives_wineboot_update
 set_tests_properties(winebits_survives_wineboot_update PROPERTIES
   FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 300)
 
-foreach(program jobrules upload reply methods download enum error)
+# release first, on a freshly started service: that is where the hang it
+# guards against showed most reliably (see winetest/release_test.c).
+foreach(program release jobrules upload reply methods download enum error newer)
   add_test(NAME winetest_${program}
     COMMAND bash "${WINETEST_SCRIPTS}/run_test.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
             ${program}_test.exe "${WINETEST_RUNS}/${program}")
   set_tests_properties(winetest_${program} PROPERTIES
     FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 1000
+    DEPENDS winebits_survives_wineboot_update)
+endforeach()
+
+# 32-bit programs (WoW64): the PE32 builds of the conformance programs
+# (WINEBITS_WIN32, build/bin/i386) in the same prefix, served by the 64-bit
+# qmgr.dll through the 32-bit proxy/stub DLL that winebits registered in the
+# 32-bit registry view.  Only when this Wine runs PE32 (Debian: wine32:i386,
+# whose loader is /usr/lib/wine/wine; the prefix is then WoW64).
+find_program(WINE32_LOADER wine PATHS /usr/lib/wine NO_DEFAULT_PATH)
+if(NOT WINEBITS_WIN32)
+  message(STATUS "WINEBITS_WIN32 is OFF: 32-bit conformance tests are not registered")
+elseif(NOT WINE32_LOADER)
+  message(STATUS "no 32-bit Wine (wine32:i386): 32-bit conformance tests are not registered")
+else()
+  # Every interface marshalled by the 32-bit proxies from the registry; it
+  # also checks each ProxyStubClsid32 of the 32-bit view.
+  add_test(NAME winetest32_qmgrprxy
+    COMMAND "${CMAKE_COMMAND}" -E env --unset=DISPLAY "WINEPREFIX=${WINETEST_PREFIX}"
+            WINEDEBUG=-all "WINEDLLOVERRIDES=mscoree,mshtml="
+            timeout 300 "${WINE_PROGRAM}" "${BITS_BIN_DIR}/i386/qmgrprxy_test.exe")
+  set_tests_properties(winetest32_qmgrprxy PROPERTIES
+    FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 400
+    DEPENDS winebits_survives_wineboot_update)
+  foreach(program jobrules upload reply methods download enum error newer)
+    add_test(NAME winetest32_${program}
+      COMMAND bash "${WINETEST_SCRIPTS}/run_test.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
+              i386/${program}_test.exe "${WINETEST_RUNS}/${program}32")
+    set_tests_properties(winetest32_${program} PROPERTIES
+      FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 1000
+      DEPENDS winebits_survives_wineboot_update)
+  endforeach()
+endif()
+
+# SetNotifyCmdLine after the creating program exited: with svchost still
+# around, and with the prefix's wineserver stopped before the transfer ends.
+foreach(mode alive kill-wineserver)
+  add_test(NAME winetest_notify_cmdline_${mode}
+    COMMAND bash "${WINETEST_SCRIPTS}/notify_cmdline.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
+            "${WINETEST_RUNS}/notify-${mode}" ${mode})
+  set_tests_properties(winetest_notify_cmdline_${mode} PROPERTIES
+    FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 600
     DEPENDS winebits_survives_wineboot_update)
 endforeach()

@@ -493,19 +493,59 @@ static void test_cancel_keeps_existing(void)
     IBackgroundCopyJob2_Release(job);
 }
 
-/* Remote names that are not http(s): file:// and UNC names are accepted
- * for downloads (SMB is a BITS download protocol), not for uploads; other
- * schemes are refused.  Whether bitsd can fetch them is traced, not
- * checked: it reports HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED) today. */
+/* "file:///C:/dir/name" for "C:\dir\name" (no characters that need escapes). */
+static void file_url(WCHAR *out, const WCHAR *path)
+{
+    WCHAR *p;
+
+    swprintf(out, BT_URL_MAX, L"file:///%ls", path);
+    for (p = out; *p; p++)
+        if (*p == '\\')
+            *p = '/';
+}
+
+/* The job's error is 'code' in 'context', tied to the file named 'remote'. */
+static void check_error(IBackgroundCopyJob2 *job, HRESULT code, BG_ERROR_CONTEXT context,
+                        const WCHAR *remote)
+{
+    IBackgroundCopyError *error = NULL;
+    IBackgroundCopyFile *file = NULL;
+    BG_ERROR_CONTEXT got_context = 0;
+    HRESULT hr, got = 0;
+    WCHAR *name = NULL;
+
+    hr = IBackgroundCopyJob2_GetError(job, &error);
+    if (!ok(hr == S_OK && error, "GetError: %#lx\n", hr))
+        return;
+    IBackgroundCopyError_GetError(error, &got_context, &got);
+    ok(got == code && got_context == context, "error %#lx context %d, expected %#lx context %d\n",
+       got, (int)got_context, code, (int)context);
+    hr = IBackgroundCopyError_GetFile(error, &file);
+    if (ok(hr == S_OK && file, "GetFile: %#lx\n", hr)) {
+        hr = IBackgroundCopyFile_GetRemoteName(file, &name);
+        ok(hr == S_OK && name && !wcscmp(name, remote), "the error names %ls, expected %ls\n",
+           name ? name : L"(null)", remote);
+        CoTaskMemFree(name);
+        IBackgroundCopyFile_Release(file);
+    }
+    IBackgroundCopyError_Release(error);
+}
+
+/* Remote names that are files (SMB names: file://, a full path on a drive,
+ * UNC) are download-only; they are copied like HTTP downloads: sizes known
+ * first, data in a temporary file until Complete, the copy identical.  A
+ * missing source is ERROR_FILE_NOT_FOUND / ERROR_PATH_NOT_FOUND in
+ * REMOTE_FILE.  The \\?\ form and other schemes are refused by AddFile. */
 static void test_other_remote_names(void)
 {
+    const DWORD size = 3 * 1024 * 1024 + 17;
     IBackgroundCopyJob2 *job = ct_new_job(manager, L"download schemes", BG_JOB_TYPE_DOWNLOAD);
     IBackgroundCopyJob2 *upload = ct_new_job(manager, L"upload schemes", BG_JOB_TYPE_UPLOAD);
-    IBackgroundCopyError *error = NULL;
-    WCHAR dir[MAX_PATH], local[MAX_PATH];
-    BG_ERROR_CONTEXT context = 0;
+    WCHAR dir[MAX_PATH], src[MAX_PATH], local[MAX_PATH], local2[MAX_PATH], url[BT_URL_MAX];
+    WCHAR missing[MAX_PATH], nodir[MAX_PATH], device[MAX_PATH];
+    BG_JOB_PROGRESS jp;
     BG_JOB_STATE state;
-    HRESULT hr, code = 0;
+    HRESULT hr;
 
     if (!job || !upload) {
         ct_drop_job(job);
@@ -513,30 +553,66 @@ static void test_other_remote_names(void)
         return;
     }
     make_dir(dir, L"schemes");
-    swprintf(local, MAX_PATH, L"%ls\\file.bin", dir);
-    bt_write_pattern_file(local, 100, 1);
-    hr = IBackgroundCopyJob2_AddFile(upload, L"file:///C:/windows/win.ini", local);
+    swprintf(src, MAX_PATH, L"%ls\\source.bin", dir);
+    ok(bt_write_pattern_file(src, size, 21), "cannot write %ls\n", src);
+    file_url(url, src);
+
+    hr = IBackgroundCopyJob2_AddFile(upload, url, src);
     ok(hr == E_INVALIDARG, "upload AddFile(file://): %#lx, expected E_INVALIDARG\n", hr);
     ct_drop_job(upload);
-    swprintf(local, MAX_PATH, L"%ls\\fromfile.bin", dir);
-    hr = IBackgroundCopyJob2_AddFile(job, L"file:///C:/windows/win.ini", local);
-    ok(hr == S_OK, "download AddFile(file://): %#lx\n", hr);
-    if (hr == S_OK) {
-        IBackgroundCopyJob2_SetNoProgressTimeout(job, 0);
-        IBackgroundCopyJob2_Resume(job);
-        state = ct_wait_for_state(job, BG_JOB_STATE_TRANSFERRED);
-        if (state == BG_JOB_STATE_ERROR && IBackgroundCopyJob2_GetError(job, &error) == S_OK) {
-            IBackgroundCopyError_GetError(error, &context, &code);
-            IBackgroundCopyError_Release(error);
-        }
-        trace("file:// download: %s, error %#lx context %d\n", bt_state_name(state), code,
-              (int)context);
-        IBackgroundCopyJob2_Cancel(job);
-        IBackgroundCopyJob2_Release(job);
-        job = ct_new_job(manager, L"download schemes", BG_JOB_TYPE_DOWNLOAD);
-        if (!job)
-            return;
-    }
+
+    swprintf(local, MAX_PATH, L"%ls\\fromurl.bin", dir);
+    swprintf(local2, MAX_PATH, L"%ls\\frompath.bin", dir);
+    hr = IBackgroundCopyJob2_AddFile(job, url, local);
+    ok(hr == S_OK, "download AddFile(%ls): %#lx\n", url, hr);
+    hr = IBackgroundCopyJob2_AddFile(job, src, local2);
+    ok(hr == S_OK, "download AddFile(%ls): %#lx\n", src, hr);
+    swprintf(device, MAX_PATH, L"\\\\?\\%ls", src);
+    hr = IBackgroundCopyJob2_AddFile(job, device, local);
+    ok(hr == E_INVALIDARG, "AddFile(%ls): %#lx, expected E_INVALIDARG\n", device, hr);
+    hr = IBackgroundCopyJob2_Resume(job);
+    ok(hr == S_OK, "Resume: %#lx\n", hr);
+    state = bt_wait_for_job(job);
+    ok(state == BG_JOB_STATE_TRANSFERRED, "local-file download ended in %s\n", bt_state_name(state));
+    hr = IBackgroundCopyJob2_GetProgress(job, &jp);
+    ok(hr == S_OK && jp.BytesTotal == 2ull * size && jp.BytesTransferred == 2ull * size &&
+       jp.FilesTransferred == 2, "progress %#lx: %llu/%llu bytes, %lu files\n", hr,
+       jp.BytesTransferred, jp.BytesTotal, jp.FilesTransferred);
+    ok(!exists(local) && !exists(local2), "a download appeared before Complete\n");
+    hr = IBackgroundCopyJob2_Complete(job);
+    ok(hr == S_OK, "Complete: %#lx\n", hr);
+    ok(same_contents(local, src), "the file:// download differs from its source\n");
+    ok(same_contents(local2, src), "the drive-path download differs from its source\n");
+    IBackgroundCopyJob2_Release(job);
+
+    /* a missing source file, then a missing source directory */
+    job = ct_new_job(manager, L"download missing local", BG_JOB_TYPE_DOWNLOAD);
+    if (!job)
+        return;
+    swprintf(missing, MAX_PATH, L"%ls\\no such file.bin", dir);
+    swprintf(local, MAX_PATH, L"%ls\\never.bin", dir);
+    IBackgroundCopyJob2_AddFile(job, missing, local);
+    IBackgroundCopyJob2_Resume(job);
+    state = bt_wait_for_job(job);
+    ok(state == BG_JOB_STATE_ERROR, "missing source: job ended in %s\n", bt_state_name(state));
+    check_error(job, HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND), BG_ERROR_CONTEXT_REMOTE_FILE, missing);
+    ct_drop_job(job);
+
+    job = ct_new_job(manager, L"download missing dir", BG_JOB_TYPE_DOWNLOAD);
+    if (!job)
+        return;
+    swprintf(nodir, MAX_PATH, L"%ls\\no such dir\\x.bin", dir);
+    file_url(url, nodir);
+    IBackgroundCopyJob2_AddFile(job, url, local);
+    IBackgroundCopyJob2_Resume(job);
+    state = bt_wait_for_job(job);
+    ok(state == BG_JOB_STATE_ERROR, "missing directory: job ended in %s\n", bt_state_name(state));
+    check_error(job, HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND), BG_ERROR_CONTEXT_REMOTE_FILE, url);
+    ct_drop_job(job);
+
+    job = ct_new_job(manager, L"download schemes", BG_JOB_TYPE_DOWNLOAD);
+    if (!job)
+        return;
     swprintf(local, MAX_PATH, L"%ls\\ftp.bin", dir);
     hr = IBackgroundCopyJob2_AddFile(job, L"ftp://127.0.0.1/file.bin", local);
     ok(hr == E_INVALIDARG, "AddFile(ftp://): %#lx, expected E_INVALIDARG\n", hr);
@@ -545,6 +621,50 @@ static void test_other_remote_names(void)
     swprintf(local, MAX_PATH, L"%ls\\no such dir\\x.bin", dir);
     hr = IBackgroundCopyJob2_AddFile(job, L"http://127.0.0.1/x", local);
     ok(FAILED(hr), "AddFile into a missing directory: %#lx\n", hr);
+    ct_drop_job(job);
+}
+
+/* BytesTotal of a multi-file job is the full sum as soon as bytes move:
+ * BITS learns every size first. */
+static void test_sizes_learned_first(void)
+{
+    static const DWORD sizes[3] = { 400000, 300000, 500000 };
+    static const WCHAR *names[3] = { L"first0.bin", L"first1.bin", L"first2.bin" };
+    IBackgroundCopyJob2 *job = ct_new_job(manager, L"download sizes first", BG_JOB_TYPE_DOWNLOAD);
+    WCHAR dir[MAX_PATH];
+    BG_JOB_PROGRESS jp;
+    BG_JOB_STATE state;
+    UINT64 total = 0;
+    BOOL seen = FALSE, good = TRUE;
+    ULONG i;
+
+    if (!job)
+        return;
+    make_dir(dir, L"sizesfirst");
+    for (i = 0; i < 3; i++) {
+        serve(names[i], sizes[i], 30 + i);
+        add(job, names[i], dir, names[i]);
+        total += sizes[i];
+    }
+    ct_server_control(&args, "throttle_kbps=2000");
+    IBackgroundCopyJob2_Resume(job);
+    for (;;) {
+        state = ct_state(job);
+        if (SUCCEEDED(IBackgroundCopyJob2_GetProgress(job, &jp)) && jp.BytesTransferred) {
+            seen = TRUE;
+            if (good && jp.BytesTotal != total) {
+                ok(0, "%llu bytes moved while BytesTotal is %llu, expected %llu\n",
+                   jp.BytesTransferred, jp.BytesTotal, total);
+                good = FALSE;
+            }
+        }
+        if (state != BG_JOB_STATE_QUEUED && state != BG_JOB_STATE_CONNECTING &&
+            state != BG_JOB_STATE_TRANSFERRING)
+            break;
+        Sleep(5);
+    }
+    ct_server_control(&args, "throttle_kbps=0");
+    ok(state == BG_JOB_STATE_TRANSFERRED && seen, "job ended in %s\n", bt_state_name(state));
     ct_drop_job(job);
 }
 
@@ -574,6 +694,7 @@ int main(int argc, char **argv)
         RUN(test_changed_remote_restarts);
         RUN(test_cancel_keeps_existing);
         RUN(test_other_remote_names);
+        RUN(test_sizes_learned_first);
         IBackgroundCopyManager_Release(manager);
     }
     CoUninitialize();

@@ -8,16 +8,6 @@
 
 #include "qmgr_private.h"
 
-struct file
-{
-    IBackgroundCopyFile IBackgroundCopyFile_iface;
-    LONG refs;
-    GUID job;
-    ULONG index;
-    WCHAR *remote_name;     /* CoTaskMem, as converted once */
-    WCHAR *local_name;
-};
-
 static inline struct file *impl_from_IBackgroundCopyFile(IBackgroundCopyFile *iface)
 {
     return CONTAINING_RECORD(iface, struct file, IBackgroundCopyFile_iface);
@@ -33,6 +23,14 @@ static HRESULT WINAPI file_QueryInterface(IBackgroundCopyFile *iface, REFIID rii
     if (IsEqualGUID(riid, &IID_IUnknown) || IsEqualGUID(riid, &IID_IBackgroundCopyFile))
     {
         *obj = &file->IBackgroundCopyFile_iface;
+        IBackgroundCopyFile_AddRef(iface);
+        return S_OK;
+    }
+    /* File2..File5: fileext.c; File6 (on-demand ranges) is not served. */
+    if (IsEqualGUID(riid, &IID_IBackgroundCopyFile2) || IsEqualGUID(riid, &IID_IBackgroundCopyFile3)
+            || IsEqualGUID(riid, &IID_IBackgroundCopyFile4) || IsEqualGUID(riid, &IID_IBackgroundCopyFile5))
+    {
+        *obj = &file->IBackgroundCopyFile5_iface;
         IBackgroundCopyFile_AddRef(iface);
         return S_OK;
     }
@@ -64,10 +62,22 @@ static ULONG WINAPI file_Release(IBackgroundCopyFile *iface)
 static HRESULT WINAPI file_GetRemoteName(IBackgroundCopyFile *iface, LPWSTR *name)
 {
     struct file *file = impl_from_IBackgroundCopyFile(iface);
+    struct bp_job_info info;
+    HRESULT hr;
 
     TRACE("%p %p\n", file, name);
     if (!name)
         return E_INVALIDARG;
+    /* SetRemoteName and ReplaceRemotePrefix change the name in bitsd; once
+     * the job is gone the name as last known here is all there is. */
+    if (SUCCEEDED(ipc_job_info(&file->job, &info)))
+    {
+        hr = file->index < info.file_count
+             ? cotask_wide_from_utf8(info.files[file->index].remote_name, name) : E_FAIL;
+        bp_job_info_free(&info);
+        if (SUCCEEDED(hr))
+            return hr;
+    }
     return cotask_strdupW(file->remote_name, name);
 }
 
@@ -131,6 +141,7 @@ HRESULT file_create(const GUID *job, ULONG index, const struct bp_file_info *inf
         return hr;
     }
     file->IBackgroundCopyFile_iface.lpVtbl = &file_vtbl;
+    fileext_init(file);
     file->refs = 1;
     file->job = *job;
     file->index = index;

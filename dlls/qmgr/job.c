@@ -12,14 +12,6 @@
 
 #define JOB_TYPE_UNKNOWN ((ULONG)-1)
 
-struct job
-{
-    IBackgroundCopyJob2 IBackgroundCopyJob2_iface;
-    LONG refs;
-    GUID id;
-    ULONG type;     /* cached: a job's type never changes */
-};
-
 static inline struct job *impl_from_IBackgroundCopyJob2(IBackgroundCopyJob2 *iface)
 {
     return CONTAINING_RECORD(iface, struct job, IBackgroundCopyJob2_iface);
@@ -27,7 +19,7 @@ static inline struct job *impl_from_IBackgroundCopyJob2(IBackgroundCopyJob2 *ifa
 
 /* ---- helpers talking to bitsd ---- */
 
-static HRESULT job_get_info(struct job *job, struct bp_job_info *info)
+HRESULT job_get_info(struct job *job, struct bp_job_info *info)
 {
     HRESULT hr = ipc_job_info(&job->id, info);
 
@@ -36,7 +28,7 @@ static HRESULT job_get_info(struct job *job, struct bp_job_info *info)
     return hr;
 }
 
-static void job_begin(struct job *job, struct bp_writer *w, uint16_t type)
+void job_begin(struct job *job, struct bp_writer *w, uint16_t type)
 {
     ipc_begin(w, type);
     bp_put_guid(w, (const uint8_t *)&job->id);
@@ -53,7 +45,7 @@ static HRESULT job_action(struct job *job, uint32_t action)
     return ipc_call_simple(&w);
 }
 
-static HRESULT job_set_u32(struct job *job, uint32_t prop, uint32_t value)
+HRESULT job_set_u32(struct job *job, uint32_t prop, uint32_t value)
 {
     struct bp_writer w;
 
@@ -64,8 +56,8 @@ static HRESULT job_set_u32(struct job *job, uint32_t prop, uint32_t value)
 }
 
 /* Sends up to two strings after the property id. */
-static HRESULT job_set_strings(struct job *job, uint32_t prop, const WCHAR *first,
-                               const WCHAR *second, int count)
+HRESULT job_set_strings(struct job *job, uint32_t prop, const WCHAR *first,
+                        const WCHAR *second, int count)
 {
     struct bp_writer w;
     char *a = NULL, *b = NULL;
@@ -88,7 +80,7 @@ static HRESULT job_set_strings(struct job *job, uint32_t prop, const WCHAR *firs
 
 /* Checks and converts one local name: the Windows name goes to bitsd for
  * the API, the Unix name for the transfer. */
-static HRESULT local_names(const WCHAR *local, char **windows, char **unix_name)
+HRESULT local_names(const WCHAR *local, char **windows, char **unix_name)
 {
     HRESULT hr;
 
@@ -155,6 +147,20 @@ static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob2 *iface, REFIID riid
             || IsEqualGUID(riid, &IID_IBackgroundCopyJob2))
     {
         *obj = &job->IBackgroundCopyJob2_iface;
+        IBackgroundCopyJob2_AddRef(iface);
+        return S_OK;
+    }
+    /* BITS 2.0-5.0: every job type answers; the methods say what they refuse. */
+    if (IsEqualGUID(riid, &IID_IBackgroundCopyJob3) || IsEqualGUID(riid, &IID_IBackgroundCopyJob4)
+            || IsEqualGUID(riid, &IID_IBackgroundCopyJob5))
+    {
+        *obj = &job->IBackgroundCopyJob5_iface;
+        IBackgroundCopyJob2_AddRef(iface);
+        return S_OK;
+    }
+    if (IsEqualGUID(riid, &IID_IBackgroundCopyJobHttpOptions))
+    {
+        *obj = &job->IBackgroundCopyJobHttpOptions_iface;
         IBackgroundCopyJob2_AddRef(iface);
         return S_OK;
     }
@@ -876,6 +882,8 @@ HRESULT job_create(const GUID *id, ULONG type, IBackgroundCopyJob2 **out)
     if (!(job = calloc(1, sizeof(*job))))
         return E_OUTOFMEMORY;
     job->IBackgroundCopyJob2_iface.lpVtbl = &job_vtbl;
+    jobext_init(job);
+    httpopts_init(job);
     job->refs = 1;
     job->id = *id;
     job->type = type;

@@ -89,6 +89,43 @@ void events_shutdown(void);
 BOOL events_started(void);
 
 /* ---- objects ---- */
+
+/* One job object serves several interface groups, each in its own file. */
+struct job
+{
+    IBackgroundCopyJob2 IBackgroundCopyJob2_iface;          /* job.c: Job, Job2 */
+    IBackgroundCopyJob5 IBackgroundCopyJob5_iface;          /* jobext.c: Job3, Job4, Job5 */
+    IBackgroundCopyJobHttpOptions IBackgroundCopyJobHttpOptions_iface;  /* httpopts.c */
+    LONG refs;
+    GUID id;
+    ULONG type;     /* cached: a job's type never changes */
+};
+
+/* job.c helpers shared with jobext.c and httpopts.c. */
+HRESULT job_get_info(struct job *job, struct bp_job_info *info);
+void job_begin(struct job *job, struct bp_writer *w, uint16_t type);
+HRESULT job_set_u32(struct job *job, uint32_t prop, uint32_t value);
+HRESULT job_set_strings(struct job *job, uint32_t prop, const WCHAR *first,
+                        const WCHAR *second, int count);
+/* Checks a local file name and converts it (Windows name for the API, Unix
+ * name for the transfer). */
+HRESULT local_names(const WCHAR *local, char **windows, char **unix_name);
+void jobext_init(struct job *job);
+void httpopts_init(struct job *job);
+
+/* One file object: IBackgroundCopyFile in file.c, File2..File5 in fileext.c. */
+struct file
+{
+    IBackgroundCopyFile IBackgroundCopyFile_iface;
+    IBackgroundCopyFile5 IBackgroundCopyFile5_iface;
+    LONG refs;
+    GUID job;
+    ULONG index;
+    WCHAR *remote_name;     /* CoTaskMem; as added, or as last changed through this object */
+    WCHAR *local_name;
+};
+void fileext_init(struct file *file);
+
 HRESULT job_create(const GUID *id, ULONG type, IBackgroundCopyJob2 **job);
 HRESULT file_create(const GUID *job, ULONG index, const struct bp_file_info *info,
                     IBackgroundCopyFile **file);
@@ -100,6 +137,9 @@ HRESULT error_create(const GUID *job, const struct bp_job_info *info, IBackgroun
 /* Text for an HRESULT (BITS table, then the system's); CoTaskMem string. */
 HRESULT error_text(HRESULT code, DWORD langid, WCHAR **out);
 HRESULT error_context_text(ULONG context, DWORD langid, WCHAR **out);
+
+/* ---- pins.c: one permanent stub per served interface (see there why) ---- */
+void pins_create(void);
 
 extern IBackgroundCopyManager qmgr_manager;
 extern IClassFactory qmgr_factory;

@@ -36,6 +36,26 @@ static LONG set_string(HKEY root, const WCHAR *path, const WCHAR *name, const WC
     return err;
 }
 
+/* The versioned manager CLSIDs (BITS 1.5 ... 10.3) run the same server. */
+static const WCHAR *const versioned_keys[] =
+{
+    L"CLSID\\{F087771F-D74F-4C1A-BB8A-E16ACA9124EA}", L"CLSID\\{6D18AD12-BDE3-4393-B311-099C346E6DF9}",
+    L"CLSID\\{03CA98D6-FF5D-49B8-ABC6-03DD84127020}", L"CLSID\\{659CDEA7-489E-11D9-A9CD-000D56965251}",
+    L"CLSID\\{BB6DF56B-CACE-11DC-9992-0019B93A3A84}", L"CLSID\\{1ECCA34C-E88A-44E3-8D6A-8921BDE9E452}",
+    L"CLSID\\{4BD3E4E1-7BD4-4A2B-9964-496400DE5193}", L"CLSID\\{4575438F-A6C8-4976-B0FE-2F26B80D959E}",
+    L"CLSID\\{5FD42AD5-C04E-4D36-ADC7-E08FF15737AD}",
+};
+
+static LONG register_versioned(void)
+{
+    LONG err = 0;
+    size_t i;
+
+    for (i = 0; !err && i < sizeof(versioned_keys) / sizeof(versioned_keys[0]); i++)
+        err = set_string(HKEY_CLASSES_ROOT, versioned_keys[i], L"AppID", appid, REG_SZ);
+    return err;
+}
+
 static LONG register_com(void)
 {
     LONG err;
@@ -45,7 +65,9 @@ static LONG register_com(void)
         return err;
     if ((err = set_string(HKEY_CLASSES_ROOT, clsid_key, L"AppID", appid, REG_SZ)))
         return err;
-    return set_string(HKEY_CLASSES_ROOT, appid_key, L"LocalService", service_name, REG_SZ);
+    if ((err = set_string(HKEY_CLASSES_ROOT, appid_key, L"LocalService", service_name, REG_SZ)))
+        return err;
+    return register_versioned();
 }
 
 /* Adds BITS to the netsvcs group (a REG_MULTI_SZ) unless it is there. */
@@ -128,12 +150,15 @@ HRESULT WINAPI DllRegisterServer(void)
  * with Wine's builtin qmgr and stays. */
 HRESULT WINAPI DllUnregisterServer(void)
 {
+    size_t i;
     LONG err;
 
     TRACE("\n");
     err = RegDeleteTreeW(HKEY_CLASSES_ROOT, clsid_key);
     if (err && err != ERROR_FILE_NOT_FOUND)
         return HRESULT_FROM_WIN32(err);
+    for (i = 0; i < sizeof(versioned_keys) / sizeof(versioned_keys[0]); i++)
+        RegDeleteTreeW(HKEY_CLASSES_ROOT, versioned_keys[i]);
     err = RegDeleteTreeW(HKEY_CLASSES_ROOT, appid_key);
     if (err && err != ERROR_FILE_NOT_FOUND)
         return HRESULT_FROM_WIN32(err);

@@ -51,9 +51,41 @@ static void init_com_security(void)
         TRACE("CoInitializeSecurity: %#lx (svchost may have set it already)\n", hr);
 }
 
+/* Every manager CLSID activates the same server: programs probe newer
+ * BITS versions with CoCreateInstance of the versioned CLSIDs. */
+static const CLSID *const manager_clsids[] =
+{
+    &CLSID_BackgroundCopyManager, &CLSID_BackgroundCopyManager1_5,
+    &CLSID_BackgroundCopyManager2_0, &CLSID_BackgroundCopyManager2_5,
+    &CLSID_BackgroundCopyManager3_0, &CLSID_BackgroundCopyManager4_0,
+    &CLSID_BackgroundCopyManager5_0, &CLSID_BackgroundCopyManager10_1,
+    &CLSID_BackgroundCopyManager10_2, &CLSID_BackgroundCopyManager10_3,
+};
+#define N_MANAGER_CLSIDS (sizeof(manager_clsids) / sizeof(manager_clsids[0]))
+
+static void register_versioned(DWORD *cookies)
+{
+    HRESULT hr;
+    size_t i;
+
+    for (i = 1; i < N_MANAGER_CLSIDS; i++)
+        if (FAILED(hr = CoRegisterClassObject(manager_clsids[i], (IUnknown *)&qmgr_factory,
+                                              CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookies[i])))
+            WARN("CoRegisterClassObject %s failed: %#lx\n", debugstr_guid(manager_clsids[i]), hr);
+}
+
+static void revoke_versioned(const DWORD *cookies)
+{
+    size_t i;
+
+    for (i = 1; i < N_MANAGER_CLSIDS; i++)
+        if (cookies[i])
+            CoRevokeClassObject(cookies[i]);
+}
+
 static void run_service(void)
 {
-    DWORD cookie;
+    DWORD cookie, cookies[N_MANAGER_CLSIDS] = {0};
     HRESULT hr;
 
     if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED)))
@@ -62,14 +94,18 @@ static void run_service(void)
         return;
     }
     init_com_security();
+    /* Before any client can get an object: see pins.c. */
+    pins_create();
     hr = CoRegisterClassObject(&CLSID_BackgroundCopyManager, (IUnknown *)&qmgr_factory,
                                CLSCTX_LOCAL_SERVER, REGCLS_MULTIPLEUSE, &cookie);
     if (FAILED(hr))
         WARN("CoRegisterClassObject failed: %#lx\n", hr);
     else
     {
+        register_versioned(cookies);
         report_state(SERVICE_RUNNING, 0);
         WaitForSingleObject(stop_event, INFINITE);
+        revoke_versioned(cookies);
         CoRevokeClassObject(cookie);
     }
     events_shutdown();

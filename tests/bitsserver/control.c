@@ -379,3 +379,43 @@ void handle_stats(struct request_ctx *ctx)
     http_send(ctx->conn, ctx->req, 200, "Content-Type: text/plain\r\nCache-Control: no-store\r\n",
               text, len);
 }
+
+/* ---- last request headers (GET /_last_headers) ---- */
+
+static pthread_mutex_t headers_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_headers[HTTP_HEAD_MAX];
+static size_t last_headers_len;
+
+void remember_headers(const struct http_request *r)
+{
+    size_t len = 0;
+    int i;
+
+    pthread_mutex_lock(&headers_lock);
+    for (i = 0; i < r->header_count; i++) {
+        int n = snprintf(last_headers + len, sizeof(last_headers) - len, "%s: %s\n",
+                         r->headers[i].name, r->headers[i].value);
+        if (n < 0 || (size_t)n >= sizeof(last_headers) - len)
+            break;
+        len += (size_t)n;
+    }
+    last_headers_len = len;
+    pthread_mutex_unlock(&headers_lock);
+}
+
+void handle_last_headers(struct request_ctx *ctx)
+{
+    static char copy[HTTP_HEAD_MAX];
+    static pthread_mutex_t copy_lock = PTHREAD_MUTEX_INITIALIZER;
+    size_t len;
+
+    /* copied first: the answer must not hold headers_lock while sending */
+    pthread_mutex_lock(&copy_lock);
+    pthread_mutex_lock(&headers_lock);
+    len = last_headers_len;
+    memcpy(copy, last_headers, len);
+    pthread_mutex_unlock(&headers_lock);
+    http_send(ctx->conn, ctx->req, 200, "Content-Type: text/plain\r\nCache-Control: no-store\r\n",
+              copy, len);
+    pthread_mutex_unlock(&copy_lock);
+}

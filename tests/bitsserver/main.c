@@ -73,6 +73,8 @@ static void route_get(struct request_ctx *ctx)
         handle_control(ctx);
     else if (!strcmp(path, "/_stats"))
         handle_stats(ctx);
+    else if (!strcmp(path, "/_last_headers"))
+        handle_last_headers(ctx);
     else if (!strncmp(path, "/files/", 7) && name_is_safe(path + 7) &&
              snprintf(file, sizeof(file), "%s/files/%s", config.root, path + 7) < PATH_MAX)
         handle_get_file(ctx, file, 0);
@@ -87,10 +89,14 @@ static void route(struct request_ctx *ctx)
     struct http_request *r = ctx->req;
 
     stat_add(STAT_REQUESTS, 1);
+    if (strcmp(r->path, "/_control") && strcmp(r->path, "/_stats")
+        && strcmp(r->path, "/_last_headers"))
+        remember_headers(r);
     /* The test switches and counters stay open; BITS_POST, GET and HEAD of
      * the BITS URL space need the configured credentials. */
     if ((method_is(r, "BITS_POST") || method_is(r, "GET") || method_is(r, "HEAD"))
-        && strcmp(r->path, "/_control") && strcmp(r->path, "/_stats") && !auth_check(ctx))
+        && strcmp(r->path, "/_control") && strcmp(r->path, "/_stats")
+        && strcmp(r->path, "/_last_headers") && !auth_check(ctx))
         return;
     if (method_is(r, "BITS_POST"))
         handle_bits_post(ctx);

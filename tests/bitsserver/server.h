@@ -102,6 +102,10 @@ int switch_fail_create(void);
 void switch_notify_url(char out[URL_MAX]);
 void handle_control(struct request_ctx *ctx);
 void handle_stats(struct request_ctx *ctx);
+/* Keeps the header lines of the last request outside /_control, /_stats and
+ * /_last_headers; GET /_last_headers answers them ("Name: value" lines). */
+void remember_headers(const struct http_request *r);
+void handle_last_headers(struct request_ctx *ctx);
 
 /* ---- sessions (session.c) ---- */
 enum session_kind { SESSION_UPLOAD, SESSION_REPLY };
