@@ -331,17 +331,9 @@ static HRESULT WINAPI http_SetSecurityFlags(IBackgroundCopyJobHttpOptions *iface
 static HRESULT WINAPI http_GetSecurityFlags(IBackgroundCopyJobHttpOptions *iface, ULONG *flags)
 {
     struct job *job = impl_from_IBackgroundCopyJobHttpOptions(iface);
-    struct bp_job_info info;
-    HRESULT hr;
 
     TRACE("%p %p\n", job, flags);
-    if (!flags)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *flags = info.security_flags;
-    bp_job_info_free(&info);
-    return S_OK;
+    return job_get_u32(job, offsetof(struct bp_job_info, security_flags), flags);
 }
 
 static const IBackgroundCopyJobHttpOptionsVtbl http_vtbl =

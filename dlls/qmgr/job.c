@@ -338,20 +338,28 @@ static HRESULT WINAPI job_GetTimes(IBackgroundCopyJob2 *iface, BG_JOB_TIMES *tim
     return S_OK;
 }
 
-static HRESULT WINAPI job_GetState(IBackgroundCopyJob2 *iface, BG_JOB_STATE *state)
+/* Common shape of the 32-bit getters: 'field' is the offset of a uint32_t
+ * in struct bp_job_info. */
+HRESULT job_get_u32(struct job *job, size_t field, DWORD *out)
 {
-    struct job *job = impl_from_IBackgroundCopyJob2(iface);
     struct bp_job_info info;
     HRESULT hr;
 
-    TRACE("%p %p\n", job, state);
-    if (!state)
+    if (!out)
         return E_INVALIDARG;
     if (FAILED(hr = job_get_info(job, &info)))
         return hr;
-    *state = info.state;
+    *out = *(uint32_t *)((char *)&info + field);
     bp_job_info_free(&info);
     return S_OK;
+}
+
+static HRESULT WINAPI job_GetState(IBackgroundCopyJob2 *iface, BG_JOB_STATE *state)
+{
+    struct job *job = impl_from_IBackgroundCopyJob2(iface);
+
+    TRACE("%p %p\n", job, state);
+    return job_get_u32(job, offsetof(struct bp_job_info, state), (DWORD *)state);
 }
 
 static HRESULT WINAPI job_GetError(IBackgroundCopyJob2 *iface, IBackgroundCopyError **error)
@@ -450,17 +458,9 @@ static HRESULT WINAPI job_SetPriority(IBackgroundCopyJob2 *iface, BG_JOB_PRIORIT
 static HRESULT WINAPI job_GetPriority(IBackgroundCopyJob2 *iface, BG_JOB_PRIORITY *priority)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
-    struct bp_job_info info;
-    HRESULT hr;
 
     TRACE("%p %p\n", job, priority);
-    if (!priority)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *priority = info.priority;
-    bp_job_info_free(&info);
-    return S_OK;
+    return job_get_u32(job, offsetof(struct bp_job_info, priority), (DWORD *)priority);
 }
 
 static HRESULT WINAPI job_SetNotifyFlags(IBackgroundCopyJob2 *iface, ULONG flags)
@@ -473,17 +473,9 @@ static HRESULT WINAPI job_SetNotifyFlags(IBackgroundCopyJob2 *iface, ULONG flags
 static HRESULT WINAPI job_GetNotifyFlags(IBackgroundCopyJob2 *iface, ULONG *flags)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
-    struct bp_job_info info;
-    HRESULT hr;
 
     TRACE("%p %p\n", job, flags);
-    if (!flags)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *flags = info.notify_flags;
-    bp_job_info_free(&info);
-    return S_OK;
+    return job_get_u32(job, offsetof(struct bp_job_info, notify_flags), flags);
 }
 
 static HRESULT WINAPI job_SetNotifyInterface(IBackgroundCopyJob2 *iface, IUnknown *sink)
@@ -525,17 +517,9 @@ static HRESULT WINAPI job_SetMinimumRetryDelay(IBackgroundCopyJob2 *iface, ULONG
 static HRESULT WINAPI job_GetMinimumRetryDelay(IBackgroundCopyJob2 *iface, ULONG *seconds)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
-    struct bp_job_info info;
-    HRESULT hr;
 
     TRACE("%p %p\n", job, seconds);
-    if (!seconds)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *seconds = info.min_retry_delay;
-    bp_job_info_free(&info);
-    return S_OK;
+    return job_get_u32(job, offsetof(struct bp_job_info, min_retry_delay), seconds);
 }
 
 static HRESULT WINAPI job_SetNoProgressTimeout(IBackgroundCopyJob2 *iface, ULONG seconds)
@@ -548,33 +532,17 @@ static HRESULT WINAPI job_SetNoProgressTimeout(IBackgroundCopyJob2 *iface, ULONG
 static HRESULT WINAPI job_GetNoProgressTimeout(IBackgroundCopyJob2 *iface, ULONG *seconds)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
-    struct bp_job_info info;
-    HRESULT hr;
 
     TRACE("%p %p\n", job, seconds);
-    if (!seconds)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *seconds = info.no_progress_timeout;
-    bp_job_info_free(&info);
-    return S_OK;
+    return job_get_u32(job, offsetof(struct bp_job_info, no_progress_timeout), seconds);
 }
 
 static HRESULT WINAPI job_GetErrorCount(IBackgroundCopyJob2 *iface, ULONG *count)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
-    struct bp_job_info info;
-    HRESULT hr;
 
     TRACE("%p %p\n", job, count);
-    if (!count)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *count = info.error_count;
-    bp_job_info_free(&info);
-    return S_OK;
+    return job_get_u32(job, offsetof(struct bp_job_info, error_count), count);
 }
 
 static HRESULT WINAPI job_SetProxySettings(IBackgroundCopyJob2 *iface, BG_JOB_PROXY_USAGE usage,

@@ -92,21 +92,6 @@ FORWARD1(GetReplyFileName, LPWSTR *)
 FORWARD1(SetCredentials, BG_AUTH_CREDENTIALS *)
 FORWARD2(RemoveCredentials, BG_AUTH_TARGET, BG_AUTH_SCHEME)
 
-/* Reads one u32 of the job's info, at 'field'. */
-static HRESULT job_get_u32(struct job *job, size_t field, DWORD *out)
-{
-    struct bp_job_info info;
-    HRESULT hr;
-
-    if (!out)
-        return E_INVALIDARG;
-    if (FAILED(hr = job_get_info(job, &info)))
-        return hr;
-    *out = *(uint32_t *)((char *)&info + field);
-    bp_job_info_free(&info);
-    return S_OK;
-}
-
 /* ---- IBackgroundCopyJob3 ---- */
 
 static HRESULT WINAPI job5_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, LPCWSTR old_prefix,

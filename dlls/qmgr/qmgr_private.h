@@ -103,6 +103,7 @@ struct job
 
 /* job.c helpers shared with jobext.c and httpopts.c. */
 HRESULT job_get_info(struct job *job, struct bp_job_info *info);
+HRESULT job_get_u32(struct job *job, size_t field, DWORD *out);
 void job_begin(struct job *job, struct bp_writer *w, uint16_t type);
 HRESULT job_set_u32(struct job *job, uint32_t prop, uint32_t value);
 HRESULT job_set_strings(struct job *job, uint32_t prop, const WCHAR *first,
