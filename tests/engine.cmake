@@ -1,9 +1,8 @@
 # Tests of the transfer engine (service/engine.cmake) against bits-server.
 foreach(t upload download)
-  add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c
-    ${CMAKE_CURRENT_LIST_DIR}/bitsserver/sha256.c)
+  add_executable(test_${t} ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c)
   target_compile_definitions(test_${t} PRIVATE _GNU_SOURCE)
-  target_link_libraries(test_${t} PRIVATE xferengine bits_server_harness PkgConfig::CMOCKA)
+  target_link_libraries(test_${t} PRIVATE xferengine bits_server_harness filehash PkgConfig::CMOCKA)
   add_test(NAME engine_${t} COMMAND test_${t})
   set_tests_properties(engine_${t} PROPERTIES TIMEOUT 600)
 endforeach()

@@ -8,13 +8,12 @@
 #   survive_auth     Basic/Digest credentials, 401, proxy with 407
 if(TARGET bitsd AND TARGET bits_server_harness)
   add_library(survive_util STATIC
-    ${CMAKE_CURRENT_LIST_DIR}/survive_util.c
-    ${CMAKE_CURRENT_LIST_DIR}/bitsserver/sha256.c)
+    ${CMAKE_CURRENT_LIST_DIR}/survive_util.c)
   target_include_directories(survive_util PUBLIC
     ${CMAKE_CURRENT_LIST_DIR}
     ${CMAKE_CURRENT_LIST_DIR}/bitsserver)
   target_compile_definitions(survive_util PUBLIC _GNU_SOURCE BITSD_PATH="$<TARGET_FILE:bitsd>")
-  target_link_libraries(survive_util PUBLIC bitsipc bits_server_harness PkgConfig::CMOCKA)
+  target_link_libraries(survive_util PUBLIC bitsipc bits_server_harness filehash PkgConfig::CMOCKA)
   add_dependencies(survive_util bitsd)
 
   foreach(t faults notify auth)

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "survive_util.h"
-#include "sha256.h"
+#include "filehash.h"
 
 struct sv_env sv;
 

@@ -23,7 +23,7 @@
 #include "bitserr.h"
 #include "bitsproto.h"
 #include "server_harness.h"
-#include "sha256.h"
+#include "filehash.h"
 #include "transfer.h"
 
 /* The last checkpoint, owned (what the daemon's store would hold). */

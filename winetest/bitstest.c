@@ -132,10 +132,15 @@ BOOL bt_file_sha256(const WCHAR *path, char hex[65])
 {
     DWORD size;
     BYTE *data = bt_read_file(path, &size);
+    struct sha256 ctx;
+    uint8_t digest[32];
 
     if (!data)
         return FALSE;
-    sha256_hex(data, size, hex);
+    sha256_init(&ctx);
+    sha256_update(&ctx, data, size);
+    sha256_final(&ctx, digest);
+    sha256_hex(digest, hex);
     bt_free(data);
     return TRUE;
 }

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sha256.h"
+#include "filehash.h"
 
 /* By-reference file names must stay inside the server root. */
 static int inside_root(const char *path)

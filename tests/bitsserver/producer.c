@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "bitserr.h"
-#include "sha256.h"
+#include "filehash.h"
 
 #define CONTEXT_SERVER 0x5u
 

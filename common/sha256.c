@@ -1,11 +1,7 @@
-/* SHA-256 as specified in FIPS 180-4, written for this server. */
+/* SHA-256 as specified in FIPS 180-4. */
 #include "sha256.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const uint32_t round_constants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -111,38 +107,4 @@ void sha256_hex(const uint8_t digest[32], char out[65])
         out[2 * i + 1] = hex[digest[i] & 15];
     }
     out[64] = 0;
-}
-
-int sha256_file(const char *path, char hex[65])
-{
-    enum { BUF = 1 << 20 };
-    struct sha256 s;
-    uint8_t digest[32];
-    uint8_t *buf;
-    ssize_t n;
-    int fd, saved;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    buf = malloc(BUF);
-    if (!buf) {
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    sha256_init(&s);
-    while ((n = read(fd, buf, BUF)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            sha256_update(&s, buf, (size_t)n);
-    saved = errno;
-    free(buf);
-    close(fd);
-    if (n < 0) {
-        errno = saved;
-        return -1;
-    }
-    sha256_final(&s, digest);
-    sha256_hex(digest, hex);
-    return 0;
 }

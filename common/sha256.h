@@ -1,6 +1,7 @@
-/* SHA-256 (FIPS 180-4), self-contained so the server needs no crypto library. */
-#ifndef BITSSERVER_SHA256_H
-#define BITSSERVER_SHA256_H
+/* SHA-256 (FIPS 180-4), plain C: the test server, the native tests and the
+ * Windows conformance programs all hash with this one. */
+#ifndef COMMON_SHA256_H
+#define COMMON_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +18,5 @@ void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, uint8_t digest[32]);
 /* 64 lowercase hex characters plus NUL. */
 void sha256_hex(const uint8_t digest[32], char out[65]);
-/* Hashes a whole file; returns 0 or -1 (errno set). */
-int sha256_file(const char *path, char hex[65]);
 
 #endif
