@@ -60,25 +60,6 @@ struct jfile {
     char *response_headers;         /* last answer's headers (File5), NULL before one */
 };
 
-/* Mirror of struct xfer_checkpoint with owned strings, for the current file. */
-struct job_ckpt {
-    uint32_t file;
-    char *session_id;
-    char *host_id;
-    uint64_t acked;
-    uint64_t total;
-    int upload_done;
-    char *reply_url;
-    uint64_t reply_total;
-    uint64_t reply_received;
-    char *validator;
-    uint64_t source_size;
-    int64_t source_mtime_ns;
-    int host_fallback;
-    uint32_t host_fallback_timeout;
-    int64_t host_failing_since;
-};
-
 /* Properties of the newer interfaces (IBackgroundCopyJob3/4/5,
  * IBackgroundCopyJobHttpOptions); stored in the jobs_newer table. */
 struct job_newer {
@@ -120,7 +101,8 @@ struct job_data {
     char *proxy_list, *proxy_bypass;
     uint32_t nfiles;
     struct jfile *files;
-    struct job_ckpt ck;
+    uint32_t ck_file;               /* the file 'ck' belongs to */
+    struct xfer_saved ck;
     uint32_t notify_pending;        /* BP_EVENT_TRANSFERRED/ERROR not yet taken, or 0 */
     uint64_t cancel_deadline;       /* FILETIME until which Cancel-Session is re-sent; 0 none */
     struct job_newer x;             /* Job3/4/5 and HttpOptions properties (jobs_newer.c) */
@@ -183,7 +165,7 @@ struct job *job_new(void);
 void job_free(struct job *job);
 void job_data_free(struct job_data *jd);
 int job_data_copy(struct job_data *dst, const struct job_data *src);
-void ckpt_reset(struct job_ckpt *ck, uint32_t file);
+void ckpt_reset(struct job_data *jd, uint32_t file);
 void job_clear_creds(struct job *job);
 int job_fill_info(const struct job *job, struct bp_job_info *info);
 void job_progress(const struct job *job, uint64_t *total, uint64_t *done,

@@ -20,7 +20,7 @@ target_include_directories(bitsdcore PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_SOURCE_DIR}/common)
 target_compile_definitions(bitsdcore PUBLIC _GNU_SOURCE)
-target_link_libraries(bitsdcore PUBLIC PkgConfig::SQLITE PkgConfig::CURL bitsproto)
+target_link_libraries(bitsdcore PUBLIC PkgConfig::SQLITE PkgConfig::CURL bitsproto xfersaved)
 
 add_library(bitsipc STATIC ${CMAKE_CURRENT_LIST_DIR}/ipcclient.c)
 target_include_directories(bitsipc PUBLIC

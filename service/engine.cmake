@@ -1,5 +1,10 @@
 # Transfer engine of bitsd (API: transfer.h): BITS upload protocol,
 # upload-reply, Range-resumable downloads, all on one libcurl multi handle.
+# The saved checkpoint is shared by the engine and the daemon core.
+add_library(xfersaved STATIC ${CMAKE_CURRENT_LIST_DIR}/xfer_saved.c)
+target_include_directories(xfersaved PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/common)
+target_link_libraries(xfersaved PUBLIC bitsproto)
+
 add_library(xferengine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/transfer.c
   ${CMAKE_CURRENT_LIST_DIR}/transfer_cancel.c
@@ -13,4 +18,4 @@ target_include_directories(xferengine PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_SOURCE_DIR}/common)
 target_compile_definitions(xferengine PRIVATE _GNU_SOURCE)
-target_link_libraries(xferengine PUBLIC PkgConfig::CURL bitsproto)
+target_link_libraries(xferengine PUBLIC PkgConfig::CURL bitsproto xfersaved)

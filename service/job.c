@@ -46,16 +46,10 @@ int job_is_final(const struct job *job)
     return job->j.state == BP_STATE_ACKNOWLEDGED || job->j.state == BP_STATE_CANCELLED;
 }
 
-void ckpt_reset(struct job_ckpt *ck, uint32_t file)
+void ckpt_reset(struct job_data *jd, uint32_t file)
 {
-    free(ck->session_id);
-    free(ck->host_id);
-    free(ck->reply_url);
-    free(ck->validator);
-    memset(ck, 0, sizeof(*ck));
-    ck->file = file;
-    ck->total = BP_SIZE_UNKNOWN;
-    ck->reply_total = BP_SIZE_UNKNOWN;
+    xfer_saved_clear(&jd->ck);
+    jd->ck_file = file;
 }
 
 struct job *job_new(void)
@@ -63,7 +57,7 @@ struct job *job_new(void)
     struct job *job = calloc(1, sizeof(*job));
 
     if (job) {
-        ckpt_reset(&job->j.ck, 0);
+        ckpt_reset(&job->j, 0);
         job->notify_pid = -1;
     }
     return job;
@@ -95,7 +89,7 @@ void job_data_free(struct job_data *jd)
     for (i = 0; i < jd->nfiles; i++)
         jfile_free(&jd->files[i]);
     free(jd->files);
-    ckpt_reset(&jd->ck, 0);
+    ckpt_reset(jd, 0);
     memset(jd, 0, sizeof(*jd));
 }
 

@@ -142,10 +142,10 @@ static int load_one(void *ctx, struct job_data *jd)
         job_data_free(jd);
         return -1;
     }
-    ckpt_reset(&job->j.ck, 0);
+    ckpt_reset(&job->j, 0);
     job->j = *jd;
     job->d = d;
-    job->cur_file = job->j.ck.file;
+    job->cur_file = job->j.ck_file;
     job->progress_ms = mono_ms();
     /* A transfer that was running when bitsd stopped resumes from its checkpoint. */
     if (job->j.state == BP_STATE_CONNECTING || job->j.state == BP_STATE_TRANSFERRING)
@@ -200,11 +200,11 @@ static void recheck_download_files(struct bitsd *d, struct job *job)
         have = (uint64_t)size < f->bytes_total ? (uint64_t)size : 0;
         f->completed = 0;
         f->bytes_transferred = 0;
-        if (job->j.ck.file == i && have && job->j.ck.validator) {
+        if (job->j.ck_file == i && have && job->j.ck.validator) {
             if (job->j.ck.acked > have)
                 job->j.ck.acked = have;
             f->bytes_transferred = job->j.ck.acked;
-        } else if (job->j.ck.file == i) {
+        } else if (job->j.ck_file == i) {
             job->j.ck.acked = 0;
         }
         log_warn("job %s: file %s has %llu of %llu bytes; transferring the rest",

@@ -36,42 +36,18 @@ static void persist(struct job *job)
         log_warn("job %s: state %u not saved", job->j.display_name, job->j.state);
 }
 
-static int dup_into(char **dst, const char *src)
-{
-    char *c = NULL;
-
-    if (src && !(c = strdup(src)))
-        return -1;
-    free(*dst);
-    *dst = c;
-    return 0;
-}
-
 /* ---- engine callbacks ---- */
 
 static int cb_checkpoint(void *ctx, const struct xfer_checkpoint *cp)
 {
     struct job *job = ctx;
-    struct job_ckpt *ck = &job->j.ck;
     struct jfile *f = &job->j.files[job->cur_file];
 
-    ck->file = job->cur_file;
-    if (dup_into(&ck->session_id, cp->session_id) < 0 || dup_into(&ck->host_id, cp->host_id) < 0
-        || dup_into(&ck->reply_url, cp->reply_url) < 0
-        || dup_into(&ck->validator, cp->validator) < 0) {
+    job->j.ck_file = job->cur_file;
+    if (xfer_saved_assign(&job->j.ck, cp) < 0) {
         job->ckpt_failed = 1;
         return -1;
     }
-    ck->acked = cp->acked;
-    ck->total = cp->total;
-    ck->upload_done = cp->upload_done;
-    ck->reply_total = cp->reply_total;
-    ck->reply_received = cp->reply_received;
-    ck->source_size = cp->source_size;
-    ck->source_mtime_ns = cp->source_mtime_ns;
-    ck->host_fallback = cp->host_fallback;
-    ck->host_fallback_timeout = cp->host_fallback_timeout;
-    ck->host_failing_since = cp->host_failing_since;
     if (cp->total != BP_SIZE_UNKNOWN)
         f->bytes_total = cp->total;
     f->bytes_transferred = cp->acked;
@@ -120,7 +96,7 @@ static void file_done(struct job *job)
         ;
     if (i < job->j.nfiles) {
         /* next file of a download: its own checkpoint */
-        ckpt_reset(&job->j.ck, i);
+        ckpt_reset(&job->j, i);
         job->cur_file = i;
         job->next_file = 1;
         persist(job);
@@ -242,27 +218,6 @@ static unsigned fill_creds(const struct job *job, struct xfer_credential *out)
     return n;
 }
 
-static void fill_resume(const struct job *job, struct xfer_checkpoint *cp)
-{
-    const struct job_ckpt *ck = &job->j.ck;
-
-    memset(cp, 0, sizeof(*cp));
-    cp->session_id = ck->session_id;
-    cp->host_id = ck->host_id;
-    cp->acked = ck->acked;
-    cp->total = ck->total;
-    cp->upload_done = ck->upload_done;
-    cp->reply_url = ck->reply_url;
-    cp->reply_total = ck->reply_total;
-    cp->reply_received = ck->reply_received;
-    cp->validator = ck->validator;
-    cp->source_size = ck->source_size;
-    cp->source_mtime_ns = ck->source_mtime_ns;
-    cp->host_fallback = ck->host_fallback;
-    cp->host_fallback_timeout = ck->host_fallback_timeout;
-    cp->host_failing_since = ck->host_failing_since;
-}
-
 static int first_open_file(const struct job *job, uint32_t *index)
 {
     uint32_t i;
@@ -344,8 +299,8 @@ static void start_transfer(struct bitsd *d, struct job *job)
         file_done(job);
         return;
     }
-    if (job->j.ck.file != i)
-        ckpt_reset(&job->j.ck, i);
+    if (job->j.ck_file != i)
+        ckpt_reset(&job->j, i);
     job->cur_file = i;
     f = &job->j.files[i];
     if (job->j.state == BP_STATE_QUEUED) {
@@ -388,7 +343,7 @@ static void start_transfer(struct bitsd *d, struct job *job)
     req.range_count = f->nranges;
     req.max_size = job->j.x.max_download_size;
     req.dynamic = job->j.x.dynamic_content != 0;
-    fill_resume(job, &req.resume);
+    xfer_saved_view(&job->j.ck, &req.resume);
     req.source_size = job->j.ck.source_size;
     req.source_mtime_ns = job->j.ck.source_mtime_ns;
     req.source_path = source;

@@ -209,7 +209,7 @@ static int save_files(sqlite3 *db, const struct job_data *jd)
 
 static int save_ckpt(sqlite3 *db, const struct job_data *jd)
 {
-    const struct job_ckpt *ck = &jd->ck;
+    const struct xfer_saved *ck = &jd->ck;
     sqlite3_stmt *st;
     int rc;
 
@@ -218,7 +218,7 @@ static int save_ckpt(sqlite3 *db, const struct job_data *jd)
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, ck->file);
+    sqlite3_bind_int64(st, 2, jd->ck_file);
     bind_text(st, 3, ck->session_id);
     bind_text(st, 4, ck->host_id);
     bind_u64(st, 5, ck->acked);
@@ -420,11 +420,11 @@ static int load_files(sqlite3 *db, struct job_data *jd)
 
 static int load_ckpt(sqlite3 *db, struct job_data *jd)
 {
-    struct job_ckpt *ck = &jd->ck;
+    struct xfer_saved *ck = &jd->ck;
     sqlite3_stmt *st;
     int rc;
 
-    ckpt_reset(ck, 0);
+    ckpt_reset(jd, 0);
     rc = sqlite3_prepare_v2(db, "SELECT file, session_id, host_id, acked, total, upload_done,"
                             " reply_url, reply_total, reply_received, validator, source_size,"
                             " source_mtime_ns, host_fallback, host_fallback_timeout, host_failing_since"
@@ -434,7 +434,7 @@ static int load_ckpt(sqlite3 *db, struct job_data *jd)
     sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        ck->file = (uint32_t)sqlite3_column_int64(st, 0);
+        jd->ck_file = (uint32_t)sqlite3_column_int64(st, 0);
         ck->session_id = col_text(st, 1);
         ck->host_id = col_text(st, 2);
         ck->acked = col_u64(st, 3);

@@ -21,17 +21,6 @@ struct xfer_engine {
 
 /* ---- small helpers ---- */
 
-int xfer_set_str(char **field, const char *value)
-{
-    char *copy = NULL;
-
-    if (value && !(copy = strdup(value)))
-        return -1;
-    free(*field);
-    *field = copy;
-    return 0;
-}
-
 CURLM *xfer_engine_multi(struct xfer_engine *e)
 {
     return e->multi;
@@ -67,14 +56,6 @@ static void unlink_xfer(struct xfer *x)
     }
 }
 
-static void free_state(struct xfer_state *st)
-{
-    free(st->session_id);
-    free(st->host_id);
-    free(st->reply_url);
-    free(st->validator);
-}
-
 static void destroy_xfer(struct xfer *x)
 {
     unsigned i;
@@ -84,7 +65,7 @@ static void destroy_xfer(struct xfer *x)
     localcopy_release(x);
     sizepass_release(x);
     http_op_cleanup(&x->op);
-    free_state(&x->st);
+    xfer_saved_clear(&x->st);
     for (i = 0; i < x->n_creds; i++) {
         free((char *)x->creds[i].user);
         if (x->creds[i].password) {
@@ -113,23 +94,9 @@ static void destroy_xfer(struct xfer *x)
 /* Hands the current progress to the daemon; its return code. */
 static int report_checkpoint(struct xfer *x)
 {
-    struct xfer_checkpoint cp = {
-        .session_id = x->st.session_id,
-        .host_id = x->st.host_id,
-        .acked = x->st.acked,
-        .total = x->st.total,
-        .upload_done = x->st.upload_done,
-        .reply_url = x->st.reply_url,
-        .reply_total = x->st.reply_total,
-        .reply_received = x->st.reply_received,
-        .validator = x->st.validator,
-        .source_size = x->st.source_size,
-        .source_mtime_ns = x->st.source_mtime_ns,
-        .host_fallback = x->st.host_fallback,
-        .host_fallback_timeout = x->st.host_fallback_timeout,
-        .host_failing_since = x->st.host_failing_since,
-    };
+    struct xfer_checkpoint cp;
 
+    xfer_saved_view(&x->st, &cp);
     return x->cb.checkpoint ? x->cb.checkpoint(x->ctx, &cp) : 0;
 }
 
@@ -426,24 +393,6 @@ static int copy_credentials(struct xfer *x, const struct xfer_credential *creds,
     return 0;
 }
 
-static int copy_state(struct xfer_state *st, const struct xfer_checkpoint *cp)
-{
-    st->acked = cp->acked;
-    st->total = cp->total;
-    st->upload_done = cp->upload_done;
-    st->reply_total = cp->reply_total;
-    st->reply_received = cp->reply_received;
-    st->source_size = cp->source_size;
-    st->source_mtime_ns = cp->source_mtime_ns;
-    st->host_fallback = cp->host_fallback;
-    st->host_fallback_timeout = cp->host_fallback_timeout;
-    st->host_failing_since = cp->host_failing_since;
-    if (xfer_set_str(&st->session_id, cp->session_id) || xfer_set_str(&st->host_id, cp->host_id)
-        || xfer_set_str(&st->reply_url, cp->reply_url) || xfer_set_str(&st->validator, cp->validator))
-        return -1;
-    return 0;
-}
-
 static int copy_probes(struct xfer *x, const struct xfer_probe *probes, unsigned n)
 {
     unsigned i;
@@ -493,7 +442,7 @@ static int copy_request(struct xfer *x, const struct xfer_request *req)
         || xfer_set_str(&x->source_path, req->source_path)
         || copy_probes(x, req->probes, req->probe_count)
         || copy_credentials(x, req->credentials, req->credential_count)
-        || copy_state(&x->st, &req->resume))
+        || xfer_saved_assign(&x->st, &req->resume))
         return -1;
     /* The request's identity wins; a store that keeps only the checkpoint
      * copy still works. */

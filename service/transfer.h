@@ -55,6 +55,32 @@ struct xfer_checkpoint {
     int64_t host_failing_since; /* Unix time of the first failed connect to host_id, 0 = none */
 };
 
+/* An owned copy of a checkpoint: the engine's running state and the
+ * daemon's record of a job's current file are both one of these. */
+struct xfer_saved {
+    char *session_id;
+    char *host_id;
+    uint64_t acked;
+    uint64_t total;
+    int upload_done;
+    char *reply_url;
+    uint64_t reply_total;
+    uint64_t reply_received;
+    char *validator;
+    uint64_t source_size;
+    int64_t source_mtime_ns;
+    int host_fallback;
+    uint32_t host_fallback_timeout;
+    int64_t host_failing_since;
+};
+
+/* Frees the strings and empties 's' (totals BP_SIZE_UNKNOWN). */
+void xfer_saved_clear(struct xfer_saved *s);
+/* Copies 'cp' into 's'; -1 when out of memory ('s' keeps what was copied). */
+int xfer_saved_assign(struct xfer_saved *s, const struct xfer_checkpoint *cp);
+/* A checkpoint whose strings point into 's'. */
+void xfer_saved_view(const struct xfer_saved *s, struct xfer_checkpoint *cp);
+
 struct xfer_request {
     enum xfer_kind kind;
     const char *url;            /* remote name, http:// or https:// */

@@ -35,24 +35,6 @@
  * gathered into one write of this size (64 times fewer syscalls). */
 #define DOWNLOAD_WRITE_BUFFER   (1024u * 1024)
 
-/* Owned copy of struct xfer_checkpoint. */
-struct xfer_state {
-    char *session_id;
-    char *host_id;
-    uint64_t acked;
-    uint64_t total;
-    int upload_done;
-    char *reply_url;
-    uint64_t reply_total;
-    uint64_t reply_received;
-    char *validator;
-    uint64_t source_size;
-    int64_t source_mtime_ns;
-    int host_fallback;
-    uint32_t host_fallback_timeout;
-    int64_t host_failing_since;
-};
-
 struct xfer;
 typedef void (*xfer_step_fn)(struct xfer *x);
 
@@ -93,7 +75,7 @@ struct xfer {
     struct http_conf conf;
     struct xfer_callbacks cb;
     void *ctx;
-    struct xfer_state st;
+    struct xfer_saved st;
     struct http_op op;
 
     xfer_step_fn wake;          /* step to run at the next xfer_engine_run */

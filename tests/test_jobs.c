@@ -212,13 +212,13 @@ static struct job *upload_job(uint32_t type, uint8_t id[16])
 
 static int32_t set_str(const uint8_t id[16], uint32_t prop, const char *a, const char *b)
 {
-    struct job_set s = { prop, 0, (char *)a, (char *)b };
+    struct job_set s = { .prop = prop, .s1 = (char *)a, .s2 = (char *)b };
     return jobs_set(&fx->d, id, &s);
 }
 
 static int32_t set_u32(const uint8_t id[16], uint32_t prop, uint32_t v)
 {
-    struct job_set s = { prop, v, NULL, NULL };
+    struct job_set s = { .prop = prop, .u32 = v };
     return jobs_set(&fx->d, id, &s);
 }
 
@@ -498,7 +498,7 @@ static void test_set_errors(void **state)
     assert_int_equal(job->j.no_progress_timeout, 0);
 
     {
-        struct job_set p = { BP_PROP_PROXY, 4, NULL, NULL };
+        struct job_set p = { .prop = BP_PROP_PROXY, .u32 = 4 };
         char *big = repeat('x', 32768);
         assert_int_equal(jobs_set(&fx->d, id, &p), E_NOTIMPL);
         p.u32 = BP_PROXY_OVERRIDE;

@@ -73,7 +73,7 @@ static void sample(struct job_data *jd, uint8_t tag)
     jd->files[0].local_unix = strdup("/p/drive_c/dir/src.bin");
     jd->files[0].bytes_total = BP_SIZE_UNKNOWN;
     jd->files[0].bytes_transferred = 77;
-    ckpt_reset(&jd->ck, 0);
+    ckpt_reset(jd, 0);
     jd->ck.session_id = strdup("{session}");
     jd->ck.acked = 77;
     jd->ck.total = 100;

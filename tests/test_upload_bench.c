@@ -26,7 +26,9 @@ static void on_finished(void *ctx, const struct xfer_result *r) { result = *r; d
 
 int main(int argc, char **argv)
 {
-    static const struct xfer_callbacks cb = { on_checkpoint, on_progress, on_finished };
+    static const struct xfer_callbacks cb = {
+        .checkpoint = on_checkpoint, .progress = on_progress, .finished = on_finished,
+    };
     struct xfer_request req;
     struct xfer_engine *e;
     struct timespec t0, t1;

@@ -109,7 +109,7 @@ static void run_finished(void *ctx, const struct xfer_result *result)
 }
 
 static const struct xfer_callbacks run_callbacks = {
-    run_checkpoint, run_progress, run_finished
+    .checkpoint = run_checkpoint, .progress = run_progress, .finished = run_finished,
 };
 
 static inline void run_init(struct run *r)
