@@ -4,10 +4,8 @@
 if(TARGET bitsd AND TARGET bits_server_harness AND TARGET bitsctl)
   add_executable(test_bitsctl ${CMAKE_CURRENT_LIST_DIR}/test_bitsctl.c
                  ${CMAKE_SOURCE_DIR}/common/bitsnames.c)
-  target_compile_definitions(test_bitsctl PRIVATE _GNU_SOURCE
-    BITSD_PATH="$<TARGET_FILE:bitsd>" BITSCTL_PATH="$<TARGET_FILE:bitsctl>")
-  target_link_libraries(test_bitsctl PRIVATE bitsipc bits_server_harness util
-                        PkgConfig::CMOCKA)
+  target_compile_definitions(test_bitsctl PRIVATE BITSCTL_PATH="$<TARGET_FILE:bitsctl>")
+  target_link_libraries(test_bitsctl PRIVATE survive_util util)
   add_dependencies(test_bitsctl bitsd bitsctl)
   add_test(NAME bitsctl COMMAND test_bitsctl)
   set_tests_properties(bitsctl PROPERTIES TIMEOUT 240)

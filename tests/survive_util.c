@@ -173,7 +173,7 @@ void sv_connect(struct ipc_client *c, uint32_t flags)
     assert_int_equal(ipc_connect(c, sv.statedir, SV_SID, flags), 0);
 }
 
-static int32_t call(struct ipc_client *c, struct bp_reader *r)
+int32_t sv_call(struct ipc_client *c, struct bp_reader *r)
 {
     int32_t hr;
 
@@ -189,7 +189,7 @@ int32_t sv_create_job(struct ipc_client *c, const char *name, uint32_t type, uin
     ipc_begin(c, BP_CREATE_JOB);
     bp_put_str(&c->req, name);
     bp_put_u32(&c->req, type);
-    hr = call(c, &r);
+    hr = sv_call(c, &r);
     if (hr >= 0)
         bp_get_guid(&r, id);
     return hr;
@@ -205,7 +205,7 @@ int32_t sv_add_file(struct ipc_client *c, const uint8_t id[16], const char *url,
     bp_put_str(&c->req, url);
     bp_put_str(&c->req, win);
     bp_put_str(&c->req, unx);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_action(struct ipc_client *c, const uint8_t id[16], uint32_t act)
@@ -215,7 +215,7 @@ int32_t sv_action(struct ipc_client *c, const uint8_t id[16], uint32_t act)
     ipc_begin(c, BP_JOB_ACTION);
     bp_put_guid(&c->req, id);
     bp_put_u32(&c->req, act);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_get_job(struct ipc_client *c, const uint8_t id[16])
@@ -224,7 +224,7 @@ int32_t sv_get_job(struct ipc_client *c, const uint8_t id[16])
 
     ipc_begin(c, BP_GET_JOB);
     bp_put_guid(&c->req, id);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_info(struct ipc_client *c, const uint8_t id[16], struct bp_job_info *info)
@@ -234,7 +234,7 @@ int32_t sv_info(struct ipc_client *c, const uint8_t id[16], struct bp_job_info *
 
     ipc_begin(c, BP_JOB_INFO);
     bp_put_guid(&c->req, id);
-    hr = call(c, &r);
+    hr = sv_call(c, &r);
     if (hr >= 0)
         assert_int_equal(bp_get_job_info(&r, info), 0);
     return hr;
@@ -248,7 +248,7 @@ int32_t sv_set_u32(struct ipc_client *c, const uint8_t id[16], uint32_t prop, ui
     bp_put_guid(&c->req, id);
     bp_put_u32(&c->req, prop);
     bp_put_u32(&c->req, v);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_set_strs(struct ipc_client *c, const uint8_t id[16], uint32_t prop, const char *s1,
@@ -262,7 +262,7 @@ int32_t sv_set_strs(struct ipc_client *c, const uint8_t id[16], uint32_t prop, c
     bp_put_str(&c->req, s1);
     if (prop == BP_PROP_NOTIFY_CMDLINE || prop == BP_PROP_REPLY_FILE_NAME)
         bp_put_str(&c->req, s2);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_set_proxy(struct ipc_client *c, const uint8_t id[16], uint32_t usage,
@@ -276,7 +276,7 @@ int32_t sv_set_proxy(struct ipc_client *c, const uint8_t id[16], uint32_t usage,
     bp_put_u32(&c->req, usage);
     bp_put_str(&c->req, list);
     bp_put_str(&c->req, bypass);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_set_creds(struct ipc_client *c, const uint8_t id[16], uint32_t target,
@@ -290,7 +290,7 @@ int32_t sv_set_creds(struct ipc_client *c, const uint8_t id[16], uint32_t target
     bp_put_u32(&c->req, scheme);
     bp_put_str(&c->req, user);
     bp_put_str(&c->req, password);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_remove_creds(struct ipc_client *c, const uint8_t id[16], uint32_t target,
@@ -302,7 +302,7 @@ int32_t sv_remove_creds(struct ipc_client *c, const uint8_t id[16], uint32_t tar
     bp_put_guid(&c->req, id);
     bp_put_u32(&c->req, target);
     bp_put_u32(&c->req, scheme);
-    return call(c, &r);
+    return sv_call(c, &r);
 }
 
 int32_t sv_reply_data(struct ipc_client *c, const uint8_t id[16], char **data, uint64_t *len)
@@ -316,7 +316,7 @@ int32_t sv_reply_data(struct ipc_client *c, const uint8_t id[16], char **data, u
     *len = 0;
     ipc_begin(c, BP_GET_REPLY_DATA);
     bp_put_guid(&c->req, id);
-    hr = call(c, &r);
+    hr = sv_call(c, &r);
     if (hr >= 0 || hr == BG_E_TOO_LARGE) {
         *len = bp_get_u64(&r);
         p = bp_get_bytes(&r, &n);

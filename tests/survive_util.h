@@ -1,6 +1,6 @@
 /*
- * Helpers shared by the "survive" tests (test_faults.c, test_notify.c,
- * test_auth.c): a temporary prefix, the real bitsd in it (started and
+ * Helpers shared by the tests that run the real bitsd (test_faults.c,
+ * test_notify.c, test_auth.c, test_ipc.c): a temporary prefix, the real bitsd in it (started and
  * killed at will), bits-server, and one-line IPC requests.
  *
  * Everything runs on 127.0.0.1 in /tmp/survive-<tag>-XXXXXX; a fake 'wine'
@@ -50,6 +50,8 @@ int sv_count_in_log(const char *needle);
 void sv_fake_wine(const char *script);
 
 void sv_connect(struct ipc_client *c, uint32_t flags);
+/* Sends the request begun with ipc_begin(); asserts the round trip, returns hr. */
+int32_t sv_call(struct ipc_client *c, struct bp_reader *r);
 int32_t sv_create_job(struct ipc_client *c, const char *name, uint32_t type, uint8_t id[16]);
 int32_t sv_add_file(struct ipc_client *c, const uint8_t id[16], const char *url,
                     const char *win, const char *unx);

@@ -23,18 +23,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bitserr.h"
 #include "bitsnames.h"
-#include "ipcclient.h"
-#include "server_harness.h"
+#include "survive_util.h"
 
-#define SID  "S-1-5-21-1-2-3-1000"
 #define SID2 "S-1-5-21-1-2-3-1001"
 
-static char prefix[64];
-static char statedir[128];
-static pid_t daemon_pid;
-static struct bits_server srv;
 static struct ipc_client ipc;
 
 /* jobs shared by the tests, made in group_setup */
@@ -50,173 +43,28 @@ static char upload_url[256], reply_path[256];
 #define ODD_NAME_JSON "\"display_name\": \"dl \\\"q\\\" \\\\ tab\\t \xc3\xa9t\xc3\xa9\""
 #define ODD_NAME_TEXT "dl \"q\" \\ tab? \xc3\xa9t\xc3\xa9"
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-    nanosleep(&ts, NULL);
-}
-
-static char *in_prefix(const char *name)
-{
-    static char buf[8][256];
-    static int i;
-    char *b = buf[i++ % 8];
-
-    snprintf(b, 256, "%s/%s", prefix, name);
-    return b;
-}
-
-/* ---- the daemon ---- */
-
-static int start_daemon(void)
-{
-    char log[256];
-    int i;
-
-    unlink(in_prefix("bitsd/port"));
-    snprintf(log, sizeof(log), "%s/daemon-stderr.log", prefix);
-    daemon_pid = fork();
-    if (daemon_pid < 0)
-        return -1;
-    if (daemon_pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0)
-            dup2(fd, 2);
-        execl(BITSD_PATH, "bitsd", "--prefix", prefix, "--foreground", "--verbose", (char *)NULL);
-        _exit(127);
-    }
-    for (i = 0; i < 1000 && access(in_prefix("bitsd/port"), R_OK) != 0; i++)
-        sleep_ms(10);
-    return access(in_prefix("bitsd/port"), R_OK);
-}
-
-static void stop_daemon(void)
-{
-    int status;
-
-    if (daemon_pid <= 0)
-        return;
-    kill(daemon_pid, SIGTERM);
-    waitpid(daemon_pid, &status, 0);
-    daemon_pid = 0;
-}
-
 /* ---- IPC helpers (the test's own view of the queue) ---- */
-
-static int32_t call(struct ipc_client *c, struct bp_reader *r)
-{
-    int32_t hr;
-
-    assert_int_equal(ipc_call(c, r, &hr), 0);
-    return hr;
-}
-
-static int32_t create_job(struct ipc_client *c, const char *name, uint32_t type, uint8_t id[16])
-{
-    struct bp_reader r;
-    int32_t hr;
-
-    ipc_begin(c, BP_CREATE_JOB);
-    bp_put_str(&c->req, name);
-    bp_put_u32(&c->req, type);
-    hr = call(c, &r);
-    if (hr >= 0)
-        bp_get_guid(&r, id);
-    return hr;
-}
-
-static int32_t add_file(struct ipc_client *c, const uint8_t id[16], const char *url,
-                        const char *win, const char *unx)
-{
-    struct bp_reader r;
-
-    ipc_begin(c, BP_ADD_FILE);
-    bp_put_guid(&c->req, id);
-    bp_put_str(&c->req, url);
-    bp_put_str(&c->req, win);
-    bp_put_str(&c->req, unx);
-    return call(c, &r);
-}
-
-static int32_t action(struct ipc_client *c, const uint8_t id[16], uint32_t act)
-{
-    struct bp_reader r;
-
-    ipc_begin(c, BP_JOB_ACTION);
-    bp_put_guid(&c->req, id);
-    bp_put_u32(&c->req, act);
-    return call(c, &r);
-}
-
-static int32_t set_reply_name(struct ipc_client *c, const uint8_t id[16], const char *win,
-                              const char *unx)
-{
-    struct bp_reader r;
-
-    ipc_begin(c, BP_JOB_SET);
-    bp_put_guid(&c->req, id);
-    bp_put_u32(&c->req, BP_PROP_REPLY_FILE_NAME);
-    bp_put_str(&c->req, win);
-    bp_put_str(&c->req, unx);
-    return call(c, &r);
-}
 
 static uint32_t job_state(const uint8_t id[16])
 {
     struct bp_job_info info;
-    struct bp_reader r;
     uint32_t state;
 
-    ipc_begin(&ipc, BP_JOB_INFO);
-    bp_put_guid(&ipc.req, id);
-    assert_int_equal(call(&ipc, &r), S_OK);
-    assert_int_equal(bp_get_job_info(&r, &info), 0);
+    assert_int_equal(sv_info(&ipc, id, &info), S_OK);
     state = info.state;
     bp_job_info_free(&info);
     return state;
-}
-
-/* Waits (bounded, so a broken daemon fails instead of hanging) until the job
- * reaches 'want' or ERROR. */
-static uint32_t wait_state(const uint8_t id[16], uint32_t want)
-{
-    uint32_t state = 99;
-    int i;
-
-    for (i = 0; i < 60 * 20; i++) {
-        state = job_state(id);
-        if (state == want || state == BP_STATE_ERROR)
-            break;
-        sleep_ms(50);
-    }
-    return state;
-}
-
-static void make_file(const char *path, size_t size)
-{
-    unsigned char *buf = malloc(size);
-    size_t i;
-    int fd;
-
-    assert_non_null(buf);
-    for (i = 0; i < size; i++)
-        buf[i] = (unsigned char)(i * 13 + i / 241);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, buf, size), (ssize_t)size);
-    close(fd);
-    free(buf);
 }
 
 static void upload_reply_job(const char *name, uint8_t id[16])
 {
     char win[256];
 
-    snprintf(upload_url, sizeof(upload_url), "%s/reply/digest/%s", srv.url, name);
+    snprintf(upload_url, sizeof(upload_url), "%s/reply/digest/%s", sv.srv.url, name);
     snprintf(win, sizeof(win), "C:\\%s", name);
-    make_file(in_prefix(name), 200 * 1024 + 3);
-    assert_int_equal(create_job(&ipc, name, BP_JOB_UPLOAD_REPLY, id), S_OK);
-    assert_int_equal(add_file(&ipc, id, upload_url, win, in_prefix(name)), S_OK);
+    sv_make_file(sv_path(name), 200 * 1024 + 3, 13);
+    assert_int_equal(sv_create_job(&ipc, name, BP_JOB_UPLOAD_REPLY, id), S_OK);
+    assert_int_equal(sv_add_file(&ipc, id, upload_url, win, sv_path(name)), S_OK);
 }
 
 /* ---- running bitsctl ---- */
@@ -252,7 +100,7 @@ static pid_t spawn_ctl(int with_prefix, const char *out_path, const char *err_pa
     argv[n++] = "bitsctl";
     if (with_prefix) {
         argv[n++] = "--prefix";
-        argv[n++] = prefix;
+        argv[n++] = sv.prefix;
     }
     for (i = 0; args[i] && n < 31; i++)
         argv[n++] = args[i];
@@ -269,7 +117,7 @@ static pid_t spawn_ctl(int with_prefix, const char *out_path, const char *err_pa
         if (with_prefix)
             unsetenv("WINEPREFIX");
         else
-            setenv("WINEPREFIX", prefix, 1);
+            setenv("WINEPREFIX", sv.prefix, 1);
         execv(BITSCTL_PATH, (char *const *)argv);
         _exit(127);
     }
@@ -285,7 +133,7 @@ static int reap(pid_t pid, int seconds)
     for (i = 0; i < seconds * 20; i++) {
         if (waitpid(pid, &status, WNOHANG) == pid)
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        sleep_ms(50);
+        sv_sleep_ms(50);
     }
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
@@ -295,11 +143,11 @@ static int reap(pid_t pid, int seconds)
 
 static int run_args(struct run *r, int with_prefix, const char *const *args)
 {
-    pid_t pid = spawn_ctl(with_prefix, in_prefix("ctl.out"), in_prefix("ctl.err"), args);
+    pid_t pid = spawn_ctl(with_prefix, sv_path("ctl.out"), sv_path("ctl.err"), args);
 
     r->status = reap(pid, 60);
-    read_whole(in_prefix("ctl.out"), r->out, sizeof(r->out));
-    read_whole(in_prefix("ctl.err"), r->err, sizeof(r->err));
+    read_whole(sv_path("ctl.out"), r->out, sizeof(r->out));
+    read_whole(sv_path("ctl.err"), r->err, sizeof(r->err));
     return r->status;
 }
 
@@ -472,31 +320,27 @@ static int group_setup(void **state)
     struct ipc_client other;
     uint32_t st;
 
-    strcpy(prefix, "/tmp/bitsctl-test-XXXXXX");
-    if (!mkdtemp(prefix))
+    sv_setup("bitsctl");
+    if (sv_start_daemon(NULL) != 0 || bits_server_start(sv_path("srv"), &sv.srv) != 0)
         return -1;
-    snprintf(statedir, sizeof(statedir), "%s/bitsd", prefix);
-    mkdir(in_prefix("drive_c"), 0755);
-    if (start_daemon() != 0 || bits_server_start(in_prefix("srv"), &srv) != 0)
-        return -1;
-    if (ipc_connect(&ipc, statedir, SID, 0) != 0)
+    if (ipc_connect(&ipc, sv.statedir, SV_SID, 0) != 0)
         return -1;
 
     upload_reply_job("ctl-upload.bin", upload_id);
-    snprintf(reply_path, sizeof(reply_path), "%s", in_prefix("reply.txt"));
-    assert_int_equal(set_reply_name(&ipc, upload_id, "C:\\reply.txt", reply_path), S_OK);
-    assert_int_equal(action(&ipc, upload_id, BP_ACTION_RESUME), S_OK);
-    st = wait_state(upload_id, BP_STATE_TRANSFERRED);
+    snprintf(reply_path, sizeof(reply_path), "%s", sv_path("reply.txt"));
+    assert_int_equal(sv_set_strs(&ipc, upload_id, BP_PROP_REPLY_FILE_NAME, "C:\\reply.txt", reply_path), S_OK);
+    assert_int_equal(sv_action(&ipc, upload_id, BP_ACTION_RESUME), S_OK);
+    st = sv_wait_state(&ipc, upload_id, BP_STATE_TRANSFERRED, 60);
     assert_int_equal(st, BP_STATE_TRANSFERRED);
 
     /* nobody listens on port 1 of 127.0.0.1: resumed, this job can only
      * go round QUEUED / CONNECTING / TRANSIENT_ERROR, never finish */
-    assert_int_equal(create_job(&ipc, ODD_NAME, BP_JOB_DOWNLOAD, dl_id), S_OK);
-    assert_int_equal(add_file(&ipc, dl_id, "http://127.0.0.1:1/never.bin", "C:\\never.bin",
-                              in_prefix("never.bin")), S_OK);
+    assert_int_equal(sv_create_job(&ipc, ODD_NAME, BP_JOB_DOWNLOAD, dl_id), S_OK);
+    assert_int_equal(sv_add_file(&ipc, dl_id, "http://127.0.0.1:1/never.bin", "C:\\never.bin",
+                              sv_path("never.bin")), S_OK);
 
-    assert_int_equal(ipc_connect(&other, statedir, SID2, 0), 0);
-    assert_int_equal(create_job(&other, "other-owner", BP_JOB_UPLOAD, other_id), S_OK);
+    assert_int_equal(ipc_connect(&other, sv.statedir, SID2, 0), 0);
+    assert_int_equal(sv_create_job(&other, "other-owner", BP_JOB_UPLOAD, other_id), S_OK);
     ipc_close(&other);
 
     bp_guid_format(upload_id, upload_guid);
@@ -507,13 +351,8 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    char cmd[128];
-
     ipc_close(&ipc);
-    stop_daemon();
-    bits_server_stop(&srv);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", prefix);
-    return system(cmd) == 0 ? 0 : -1;
+    return sv_teardown();
 }
 
 /* ---- tests ---- */
@@ -603,7 +442,7 @@ static void test_list_json(void **state)
     obj = json_object_with_id(r.out, upload_guid);
     assert_contains(obj, "\"state\": \"TRANSFERRED\"");
     assert_contains(obj, "\"type\": \"UPLOAD_REPLY\"");
-    assert_contains(obj, "\"owner\": \"" SID "\"");
+    assert_contains(obj, "\"owner\": \"" SV_SID "\"");
     assert_contains(obj, "\"bytes_transferred\": 204803");
     assert_contains(obj, "\"bytes_total\": 204803");
     assert_contains(obj, "\"files_transferred\": 1");
@@ -646,7 +485,7 @@ static void test_info(void **state)
     assert_contains(line, "64/64");
     assert_contains(r.out, "C:\\reply.txt");
     assert_contains(r.out, upload_url);
-    assert_contains(r.out, SID);
+    assert_contains(r.out, SV_SID);
     line_with(r.out, "Error:", line, sizeof(line));
     assert_contains(line, "-");
 
@@ -682,12 +521,12 @@ static void test_job_lookup_failures(void **state)
     assert_int_equal(CTL(&r, "info", "no such job"), 1);
     assert_contains(r.err, "BG_E_NOT_FOUND");
 
-    assert_int_equal(create_job(&ipc, "twin", BP_JOB_DOWNLOAD, twin1), S_OK);
-    assert_int_equal(create_job(&ipc, "twin", BP_JOB_DOWNLOAD, twin2), S_OK);
+    assert_int_equal(sv_create_job(&ipc, "twin", BP_JOB_DOWNLOAD, twin1), S_OK);
+    assert_int_equal(sv_create_job(&ipc, "twin", BP_JOB_DOWNLOAD, twin2), S_OK);
     assert_int_equal(CTL(&r, "cancel", "twin"), 1);
     assert_contains(r.err, "more than one job");
     assert_int_equal(job_state(twin1), BP_STATE_SUSPENDED);
-    assert_int_equal(action(&ipc, twin1, BP_ACTION_CANCEL), S_OK);
+    assert_int_equal(sv_action(&ipc, twin1, BP_ACTION_CANCEL), S_OK);
     /* a cancelled job is not in the queue any more: the name is unique now */
     assert_int_equal(CTL(&r, "cancel", "twin"), 0);
     assert_int_equal(job_state(twin2), BP_STATE_CANCELLED);
@@ -730,7 +569,7 @@ static void test_watch_terminal(void **state)
     pid = forkpty(&master, NULL, NULL, NULL);
     assert_true(pid >= 0);
     if (pid == 0) {
-        execl(BITSCTL_PATH, "bitsctl", "--prefix", prefix, "watch", "--once", (char *)NULL);
+        execl(BITSCTL_PATH, "bitsctl", "--prefix", sv.prefix, "watch", "--once", (char *)NULL);
         _exit(127);
     }
     /* read until the child closes the terminal (EIO on Linux) */
@@ -760,19 +599,19 @@ static void test_watch_live(void **state)
 
     upload_reply_job("ctl-live.bin", id);
     bp_guid_format(id, guid);
-    pid = spawn_ctl(1, in_prefix("live.out"), in_prefix("live.err"),
+    pid = spawn_ctl(1, sv_path("live.out"), sv_path("live.err"),
                     (const char *const[]){ "watch", guid, NULL });
     /* resume only once the watch has shown the job as it was */
     for (i = 0; i < 200; i++) {
-        read_whole(in_prefix("live.out"), out, sizeof(out));
+        read_whole(sv_path("live.out"), out, sizeof(out));
         if (strchr(out, '\n'))
             break;
-        sleep_ms(50);
+        sv_sleep_ms(50);
     }
     assert_non_null(strchr(out, '\n'));
-    assert_int_equal(action(&ipc, id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&ipc, id, BP_ACTION_RESUME), S_OK);
     rc = reap(pid, 60);
-    read_whole(in_prefix("live.out"), out, sizeof(out));
+    read_whole(sv_path("live.out"), out, sizeof(out));
     assert_int_equal(rc, 0);
 
     first_end = strchr(out, '\n');
@@ -785,7 +624,7 @@ static void test_watch_live(void **state)
     assert_contains(last, "TRANSFERRED");
     assert_contains(last, "reply 64/64");
     assert_int_equal(job_state(id), BP_STATE_TRANSFERRED);
-    assert_int_equal(action(&ipc, id, BP_ACTION_CANCEL), S_OK);
+    assert_int_equal(sv_action(&ipc, id, BP_ACTION_CANCEL), S_OK);
 }
 
 /* A final HTTP error shows by name, in text, JSON and watch. */
@@ -797,11 +636,11 @@ static void test_error_names(void **state)
     char guid[39];
     char *obj;
 
-    snprintf(url, sizeof(url), "%s/files/does-not-exist.bin", srv.url);
-    assert_int_equal(create_job(&ipc, "ctl-404", BP_JOB_DOWNLOAD, id), S_OK);
-    assert_int_equal(add_file(&ipc, id, url, "C:\\404.bin", in_prefix("404.bin")), S_OK);
-    assert_int_equal(action(&ipc, id, BP_ACTION_RESUME), S_OK);
-    assert_int_equal(wait_state(id, BP_STATE_ERROR), BP_STATE_ERROR);
+    snprintf(url, sizeof(url), "%s/files/does-not-exist.bin", sv.srv.url);
+    assert_int_equal(sv_create_job(&ipc, "ctl-404", BP_JOB_DOWNLOAD, id), S_OK);
+    assert_int_equal(sv_add_file(&ipc, id, url, "C:\\404.bin", sv_path("404.bin")), S_OK);
+    assert_int_equal(sv_action(&ipc, id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_wait_state(&ipc, id, BP_STATE_ERROR, 60), BP_STATE_ERROR);
     bp_guid_format(id, guid);
 
     assert_int_equal(CTL(&r, "info", "ctl-404"), 0);
@@ -822,7 +661,7 @@ static void test_error_names(void **state)
     /* ERROR is a resting state: the watch ends */
     assert_int_equal(CTL(&r, "watch", guid), 0);
     assert_contains(r.out, "ERROR 0x80190194 (BG_E_HTTP_ERROR_404)");
-    assert_int_equal(action(&ipc, id, BP_ACTION_CANCEL), S_OK);
+    assert_int_equal(sv_action(&ipc, id, BP_ACTION_CANCEL), S_OK);
 }
 
 static void test_actions(void **state)
@@ -884,9 +723,9 @@ static void test_no_daemon(void **state)
     int fd;
 
     /* the running daemon goes away: exit 3, and the message names the prefix */
-    stop_daemon();
+    sv_stop_daemon(SIGTERM);
     assert_int_equal(CTL(&r, "list"), 3);
-    snprintf(msg, sizeof(msg), "bitsd is not running for prefix %s", prefix);
+    snprintf(msg, sizeof(msg), "bitsd is not running for prefix %s", sv.prefix);
     assert_contains(r.err, msg);
     assert_int_equal(CTL(&r, "info", upload_guid), 3);
     assert_int_equal(CTL(&r, "watch", "--once"), 3);
@@ -901,7 +740,7 @@ static void test_no_daemon(void **state)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     snprintf(port, sizeof(port), "%u\n", ntohs(sa.sin_port));
     close(fd);
-    fd = open(in_prefix("bitsd/port"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    fd = open(sv_path("bitsd/port"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, port, strlen(port)), (ssize_t)strlen(port));
     close(fd);
@@ -909,15 +748,15 @@ static void test_no_daemon(void **state)
     assert_contains(r.err, msg);
 
     /* a prefix that never had a bitsd */
-    snprintf(other, sizeof(other), "%s/empty-prefix", prefix);
+    snprintf(other, sizeof(other), "%s/empty-prefix", sv.prefix);
     mkdir(other, 0755);
-    /* (--prefix wins over WINEPREFIX, which run_args sets to the live prefix) */
+    /* (--prefix wins over WINEPREFIX, which run_args sets to the live sv.prefix) */
     assert_int_equal(run_args(&r, 0, (const char *const[]){ "--prefix", other, "list", NULL }),
                      3);
     snprintf(msg, sizeof(msg), "bitsd is not running for prefix %s", other);
     assert_contains(r.err, msg);
     /* ...and bitsctl did not start one there */
-    assert_int_not_equal(access(in_prefix("empty-prefix/bitsd/port"), F_OK), 0);
+    assert_int_not_equal(access(sv_path("empty-prefix/bitsd/port"), F_OK), 0);
 }
 
 int main(void)
