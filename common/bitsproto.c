@@ -235,6 +235,8 @@ static void bp_put_job_info_newer(struct bp_writer *w, const struct bp_job_info 
     bp_put_u32(w, info->use_stored_credentials);
     bp_put_u32(w, info->min_notification_interval);
     bp_put_u32(w, info->on_demand);
+    bp_put_str(w, info->http_method);
+    bp_put_u32(w, info->headers_write_only);
     for (i = 0; i < info->file_count; i++) {
         const struct bp_file_info *f = &info->files[i];
         bp_put_str(w, f->temp_name);
@@ -276,6 +278,8 @@ static int bp_get_job_info_newer(struct bp_reader *r, struct bp_job_info *info)
     info->use_stored_credentials = bp_get_u32(r);
     info->min_notification_interval = bp_get_u32(r);
     info->on_demand = bp_get_u32(r);
+    info->http_method = bp_get_str(r);
+    info->headers_write_only = bp_get_u32(r);
     for (i = 0; i < info->file_count && !r->failed; i++) {
         struct bp_file_info *f = &info->files[i];
         f->temp_name = bp_get_str(r);
@@ -362,6 +366,7 @@ void bp_job_info_free(struct bp_job_info *info)
     free(info->custom_headers);
     free(info->cert_store);
     free(info->cert_subject);
+    free(info->http_method);
     for (i = 0; info->files && i < info->file_count; i++) {
         free(info->files[i].remote_name);
         free(info->files[i].local_name);

@@ -113,6 +113,14 @@ enum bp_msg_type {
      * req: guid, u32 file index, u32 enum bp_file_prop
      * rep: hr, value as listed at bp_file_prop */
     BP_FILE_GET = 17,
+
+    /* The private half of the job's client certificate (HttpOptions), for
+     * libcurl.  qmgr sends it after every BP_PROP_CLIENT_CERT; bitsd keeps
+     * it in memory only, like credentials, and uses it while the job has a
+     * certificate set.  Both NULL: forget it.
+     * req: guid, bytes certificate (DER X.509), bytes private key (DER,
+     *      PKCS#1 RSAPrivateKey)  rep: hr */
+    BP_SET_CLIENT_KEY = 18,
 };
 
 #define BP_LENGTH_TO_EOF        UINT64_MAX      /* BG_LENGTH_TO_EOF */
@@ -172,6 +180,11 @@ enum bp_job_prop {
      * MINIMUM_NOTIFICATION_INTERVAL_MS, ON_DEMAND_MODE), guid (NOTIFICATION_CLSID)
      * or u64 (MAX_DOWNLOAD_SIZE). */
     BP_PROP_JOB5 = 17,
+    /* IBackgroundCopyJobHttpOptions2/3 */
+    BP_PROP_HTTP_METHOD = 18,       /* str verb; NULL or the type's default ("GET",
+                                     * "BITS_POST") = the default (download jobs only) */
+    BP_PROP_HEADERS_WRITE_ONLY = 19,/* no value: from now on the custom headers are
+                                     * never sent back in BP_JOB_INFO (cannot be undone) */
 };
 
 /* BITS_JOB_PROPERTY_ID */
@@ -253,6 +266,9 @@ struct bp_job_info {
     uint32_t use_stored_credentials;
     uint32_t min_notification_interval; /* ms */
     uint32_t on_demand;
+    /* HttpOptions2/3; encoded after on_demand, before the files' newer fields. */
+    char *http_method;              /* NULL: the default of the job type */
+    uint32_t headers_write_only;    /* custom_headers is then NULL */
 };
 
 /* Growing output buffer.  On allocation failure 'failed' is set and later

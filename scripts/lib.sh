@@ -4,7 +4,8 @@
 # metapackage (it also brings g++ and more); gcc-mingw-w64-i686 builds the
 # 32-bit proxy/stub DLL and conformance programs (WINEBITS_WIN32).
 WINEBITS_PACKAGES="wine wine64 wine64-tools libwine-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
-    mingw-w64-tools libcurl4-openssl-dev libsqlite3-dev libcmocka-dev cmake pkg-config"
+    mingw-w64-tools libcurl4-openssl-dev libsqlite3-dev libcmocka-dev cmake pkg-config
+    krb5-kdc krb5-admin-server libkrb5-dev libssl-dev stunnel4 clang"
 
 # Installs whatever is missing; does nothing (and needs no network) when
 # everything is there.

@@ -78,6 +78,9 @@ struct job_newer {
     uint32_t use_stored_credentials;
     uint32_t min_notification_interval; /* ms between JobModification events */
     uint32_t on_demand;
+    /* HttpOptions2/3 */
+    char *http_method;              /* NULL: the default verb of the job type */
+    uint32_t headers_write_only;    /* GetCustomHeaders refused for good */
 };
 
 #define BP_DEFAULT_MAX_DOWNLOAD_TIME 7776000u   /* 90 days (SetMaximumDownloadTime) */
@@ -125,6 +128,10 @@ struct job {
     struct job_data j;
     /* Credentials stay in memory only: never written to disk. */
     struct job_cred creds[CRED_TARGETS][CRED_SCHEMES];
+    /* Client certificate (DER) and its private key (DER PKCS#1) for TLS,
+     * memory only like the credentials (clientkey.c). */
+    uint8_t *client_cert, *client_key;
+    size_t client_cert_len, client_key_len;
 
     /* scheduler */
     struct xfer *xfer;
@@ -141,6 +148,9 @@ struct job {
     int64_t notify_at_ms;
     int notify_waiting;             /* results outstanding for the pending event */
     pid_t notify_pid;
+    int notify_route;               /* what notify_pid runs: NOTIFY_ROUTE_* (notify.c) */
+    pid_t aux_pid;                  /* notification CLSID helper for JobModification or
+                                       FileTransferred (best effort, not retried) */
     int mod_pending;
     int mod_waiting;
     uint32_t *file_events;
@@ -167,6 +177,11 @@ void job_data_free(struct job_data *jd);
 int job_data_copy(struct job_data *dst, const struct job_data *src);
 void ckpt_reset(struct job_data *jd, uint32_t file);
 void job_clear_creds(struct job *job);
+/* clientkey.c: the client certificate's key pair, memory only */
+void job_clear_client_key(struct job *job);
+int job_has_client_key(const struct job *job);
+int32_t job_set_client_key(struct job *job, const uint8_t *cert, uint32_t cert_len,
+                           const uint8_t *key, uint32_t key_len);
 int job_fill_info(const struct job *job, struct bp_job_info *info);
 void job_progress(const struct job *job, uint64_t *total, uint64_t *done,
                   uint32_t *files_done);

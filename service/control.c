@@ -355,6 +355,11 @@ static void get_newer_set(struct bp_reader *r, struct job_set *set, struct req *
         else
             set->u32 = bp_get_u32(r);
         break;
+    case BP_PROP_HTTP_METHOD:
+        q->s1 = bp_get_str(r);
+        break;
+    case BP_PROP_HEADERS_WRITE_ONLY:
+        break;              /* no value */
     default:
         r->failed = 1;      /* the value cannot be parsed */
         break;
@@ -576,6 +581,24 @@ static int do_remove_creds(struct conn *c, struct bp_reader *r, uint32_t seq)
     return 0;
 }
 
+static int do_set_client_key(struct conn *c, struct bp_reader *r, uint32_t seq)
+{
+    const uint8_t *cert, *key;
+    uint32_t cert_len, key_len;
+    uint8_t id[16];
+    struct job *job;
+
+    bp_get_guid(r, id);
+    cert = bp_get_bytes(r, &cert_len);
+    key = bp_get_bytes(r, &key_len);
+    if (!parsed(r))
+        return -1;
+    job = jobs_find(c->d, id);
+    reply_hr(c, BP_SET_CLIENT_KEY, seq,
+             job ? job_set_client_key(job, cert, cert_len, key, key_len) : BG_E_NOT_FOUND);
+    return 0;
+}
+
 static int do_subscribe(struct conn *c, struct bp_reader *r, uint32_t seq)
 {
     struct req q = {0};
@@ -626,6 +649,7 @@ static void dispatch(struct conn *c, uint16_t type, uint32_t seq, const uint8_t 
     case BP_GET_REPLY_DATA: rc = do_reply_data(c, &r, seq); break;
     case BP_SET_CREDENTIALS: rc = do_set_creds(c, &r, seq); break;
     case BP_REMOVE_CREDENTIALS: rc = do_remove_creds(c, &r, seq); break;
+    case BP_SET_CLIENT_KEY: rc = do_set_client_key(c, &r, seq); break;
     case BP_SUBSCRIBE: rc = do_subscribe(c, &r, seq); break;
     case BP_EVENT_RESULT: rc = do_event_result(c, &r, seq); break;
     case BP_ADD_FILE_RANGES: rc = do_add_file_ranges(c, &r, seq); break;

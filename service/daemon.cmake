@@ -10,6 +10,7 @@ add_library(bitsdcore STATIC
   ${CMAKE_CURRENT_LIST_DIR}/job_newer.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_newer.c
+  ${CMAKE_CURRENT_LIST_DIR}/clientkey.c
   ${CMAKE_CURRENT_LIST_DIR}/sched.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
   ${CMAKE_CURRENT_LIST_DIR}/expire.c
@@ -34,4 +35,13 @@ target_link_libraries(bitsipc PUBLIC bitsproto)
 if(TARGET xferengine)
   add_executable(bitsd ${CMAKE_CURRENT_LIST_DIR}/bitsd.c)
   target_link_libraries(bitsd PRIVATE bitsdcore xferengine)
+endif()
+
+# Negotiate with a job's user and password (kerberos.c): a TGT in memory
+# when Kerberos is there (top CMakeLists.txt looks for it), libcurl's
+# default credentials without.
+target_sources(bitsdcore PRIVATE ${CMAKE_CURRENT_LIST_DIR}/kerberos.c)
+if(KRB5_FOUND)
+  target_compile_definitions(bitsdcore PRIVATE HAVE_KRB5)
+  target_link_libraries(bitsdcore PUBLIC PkgConfig::KRB5)
 endif()

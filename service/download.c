@@ -293,13 +293,27 @@ static size_t write_body(char *data, size_t size, size_t nmemb, void *userdata)
     return len;
 }
 
+/* A write into the file failed (a full disk, say): what reached the file
+ * before it still counts, so it is recorded before the job takes the
+ * write's error; a Resume once there is space goes on from there instead
+ * of fetching those bytes again.  A checkpoint that cannot be stored
+ * either fails the transfer itself (the daemon's ckpt_failed path). */
+static void fail_write(struct xfer *x)
+{
+    int e = x->dl_errno;
+
+    x->dl.unsynced = 0;
+    if (xfer_checkpoint(x) == 0)
+        fail_errno(x, e);
+}
+
 /* Records how far the file got.  No writeback is forced: the count only
  * has to be a bound a restart may trust together with the size on disk
  * (see the top of this file). */
 static int checkpoint_progress(struct xfer *x)
 {
     if (download_flush(x) < 0) {
-        fail_errno(x, x->dl_errno);
+        fail_write(x);
         return -1;
     }
     x->dl.unsynced = 0;
@@ -377,7 +391,7 @@ static void on_get(struct http_op *op, CURLcode rc)
         decide(x);                      /* empty body: no write came */
     dlr_report_headers(x);
     if (x->dl_errno) {
-        fail_errno(x, x->dl_errno);
+        fail_write(x);
         return;
     }
     if (dl->restart) {
@@ -399,7 +413,7 @@ static void on_get(struct http_op *op, CURLcode rc)
             send_get(x);
             return;
         }
-        http_error_from_curl(rc, &err);
+        http_op_error_from_curl(op, rc, &err);
         xfer_fail_with(x, &err);
         return;
     }
@@ -441,6 +455,10 @@ static void send_get(struct xfer *x)
     }
     e = x->op.easy;
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    /* SetHttpMethod: the job's file (not an upload-reply's reply) is asked
+     * for with that verb; the answer is read like a GET's */
+    if (x->http_method && x->kind == XFER_DOWNLOAD)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->http_method);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, http_follows_redirects(&x->conf) ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);

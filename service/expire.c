@@ -36,7 +36,7 @@ uint64_t expire_limit_from_env(void)
 /* A job can be let go only when no child, timer or request refers to it. */
 static int busy(const struct job *job)
 {
-    return job->xfer || job->notify_pid > 0 || job->cancel_inflight;
+    return job->xfer || job->notify_pid > 0 || job->aux_pid > 0 || job->cancel_inflight;
 }
 
 static int is_running(const struct job *job)

@@ -44,12 +44,20 @@ static void trim_span(const char **start, const char **end)
  * 100 Continue): only the headers of the last one describe the answer. */
 static void take_status_line(struct http_op *op, const char *line, size_t len)
 {
-    const char *p = memchr(line, ' ', len);
+    const char *p = memchr(line, ' ', len), *end = line + len;
+    long status = 0;
+    int digits = 0;
 
     free_headers(op);
-    op->status = 0;
-    if (p && (size_t)(p - line) + 4 <= len)
-        op->status = strtol(p + 1, NULL, 10);
+    /* Not strtol: the line is not NUL-terminated, and strtol would skip
+     * its CR LF and read on (fuzz/corpus/http_answer/crash-status-overread). */
+    if (p) {
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        for (; p < end && isdigit((unsigned char)*p) && digits < 9; p++, digits++)
+            status = status * 10 + (*p - '0');
+    }
+    op->status = status;
 }
 
 static void take_header_line(struct http_op *op, const char *line, size_t len)
@@ -82,7 +90,7 @@ static void take_header_line(struct http_op *op, const char *line, size_t len)
     op->header_bytes += name_len + value_len;
 }
 
-static size_t header_cb(char *data, size_t size, size_t nitems, void *userdata)
+size_t http_op_header_cb(char *data, size_t size, size_t nitems, void *userdata)
 {
     struct http_op *op = userdata;
     size_t len = size * nitems;
@@ -276,17 +284,203 @@ static int apply_proxy(CURL *easy, const struct http_conf *conf, const char *url
     }
 }
 
+/* ---- TLS trust and the client certificate ---- */
+
+#define CA_FILE_MAX     (8u * 1024 * 1024)
+
+/* Appends a PEM file to 'buf'; 0, or -1 when it cannot be read whole. */
+static int append_file(char *buf, size_t *len, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fread(buf + *len, 1, CA_FILE_MAX - *len, f);
+    fclose(f);
+    if (*len + n >= CA_FILE_MAX - 1)
+        return -1;
+    *len += n;
+    buf[(*len)++] = '\n';     /* a bundle need not end with a newline */
+    return 0;
+}
+
+/* libcurl's built-in CA bundle path (CURLINFO_CAINFO), NULL if none. */
+static char *default_ca_file(void)
+{
+    CURL *e = curl_easy_init();
+    char *path = NULL, *copy = NULL;
+
+    if (e && curl_easy_getinfo(e, CURLINFO_CAINFO, &path) == CURLE_OK && path)
+        copy = strdup(path);
+    curl_easy_cleanup(e);
+    return copy;
+}
+
+/* The trust anchors when HTTP_CA_FILE_ENV is set: libcurl's default bundle
+ * followed by that file, read on first use and kept for the life of the
+ * process.  (A CA blob replaces libcurl's CA file, so the system bundle is
+ * put into it too; the CA path, if the build has one, stays in force.)
+ * NULL when the variable is unset or the file unreadable. */
+static const struct curl_blob *extra_ca(void)
+{
+    static struct curl_blob blob;
+    static int loaded;
+    const char *path;
+    char *data, *system, *shrunk;
+    size_t len = 0;
+
+    if (loaded)
+        return blob.data ? &blob : NULL;
+    loaded = 1;
+    path = getenv(HTTP_CA_FILE_ENV);
+    if (!path || !*path || !(data = malloc(CA_FILE_MAX)))
+        return NULL;
+    if ((system = default_ca_file()) && append_file(data, &len, system) < 0)
+        len = 0;                /* no system bundle: the extra file alone */
+    free(system);
+    if (append_file(data, &len, path) < 0) {
+        free(data);
+        return NULL;
+    }
+    /* give back what the bundle did not use; a failed shrink keeps all */
+    shrunk = realloc(data, len);
+    blob.data = shrunk ? shrunk : data;
+    blob.len = len;
+    blob.flags = CURL_BLOB_NOCOPY;
+    return &blob;
+}
+
+/* The blobs stay owned by 'conf', which outlives every request made with
+ * it: no copies of the key inside libcurl. */
+static void apply_client_key(CURL *e, const struct http_conf *conf)
+{
+    struct curl_blob cert, key;
+
+    if (!conf->client_cert || !conf->client_key)
+        return;
+    cert.data = conf->client_cert;
+    cert.len = conf->client_cert_len;
+    cert.flags = CURL_BLOB_NOCOPY;
+    key.data = conf->client_key;
+    key.len = conf->client_key_len;
+    key.flags = CURL_BLOB_NOCOPY;
+    curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "DER");
+    curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "DER");
+}
+
+static unsigned char *dup_secret(const void *p, size_t len)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+
+    if (copy)
+        memcpy(copy, p, len);
+    return copy;
+}
+
+void http_conf_clear_client_key(struct http_conf *conf)
+{
+    if (conf->client_key)
+        explicit_bzero(conf->client_key, conf->client_key_len);
+    free(conf->client_cert);
+    free(conf->client_key);
+    conf->client_cert = conf->client_key = NULL;
+    conf->client_cert_len = conf->client_key_len = 0;
+}
+
+int http_conf_set_client_key(struct http_conf *conf, const void *cert, size_t cert_len,
+                             const void *key, size_t key_len)
+{
+    http_conf_clear_client_key(conf);
+    if (!cert || !key)
+        return 0;
+    conf->client_cert = dup_secret(cert, cert_len);
+    conf->client_key = dup_secret(key, key_len);
+    if (!conf->client_cert || !conf->client_key) {
+        http_conf_clear_client_key(conf);
+        return -1;
+    }
+    conf->client_cert_len = cert_len;
+    conf->client_key_len = key_len;
+    return 0;
+}
+
+/* OpenSSL's X509_V_ERR_* (CURLINFO_SSL_VERIFYRESULT), without its headers. */
+enum {
+    VERIFY_OK = 0, VERIFY_UNSPECIFIED = 1, VERIFY_NO_ISSUER = 2, VERIFY_NOT_YET_VALID = 9, VERIFY_EXPIRED = 10,
+    VERIFY_SELF_SIGNED = 18, VERIFY_SELF_SIGNED_IN_CHAIN = 19, VERIFY_NO_LOCAL_ISSUER = 20,
+    VERIFY_LEAF_UNVERIFIABLE = 21, VERIFY_INVALID_PURPOSE = 26, VERIFY_HOSTNAME_MISMATCH = 62,
+    VERIFY_IP_MISMATCH = 64,
+};
+
+/* The server's certificate did not verify: say why, as WinHTTP would. */
+static int32_t verify_verdict(long verify)
+{
+    switch (verify) {
+    case VERIFY_NO_ISSUER: case VERIFY_SELF_SIGNED: case VERIFY_SELF_SIGNED_IN_CHAIN:
+    case VERIFY_NO_LOCAL_ISSUER: case VERIFY_LEAF_UNVERIFIABLE:
+        return BP_E_WINHTTP_INVALID_CA;
+    case VERIFY_NOT_YET_VALID: case VERIFY_EXPIRED:
+        return BP_E_WINHTTP_CERT_DATE_INVALID;
+    case VERIFY_INVALID_PURPOSE:
+        return BP_E_WINHTTP_CERT_WRONG_USAGE;
+    /* the chain was fine and libcurl's own host name check refused it
+     * (it leaves X509_V_ERR_UNSPECIFIED behind), or OpenSSL's did */
+    case VERIFY_OK: case VERIFY_UNSPECIFIED: case VERIFY_HOSTNAME_MISMATCH: case VERIFY_IP_MISMATCH:
+        return BP_E_WINHTTP_CERT_CN_INVALID;
+    }
+    return BP_E_WINHTTP_SECURE_FAILURE;
+}
+
+/* What a failed request's TLS tells; 0 when it is not about TLS trust.
+ * A server that demands a client certificate we did not send drops the
+ * connection (under TLS 1.3 after the handshake: a send or receive error);
+ * that it asked is known from tlswatch.c, or from the alert's text. */
+static int32_t tls_verdict(const struct http_op *op, CURLcode rc)
+{
+    long verify = VERIFY_OK;
+
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+        curl_easy_getinfo(op->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+        return verify_verdict(verify);
+    case CURLE_SSL_CONNECT_ERROR: case CURLE_RECV_ERROR: case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        if (op->cert_requested || strstr(op->errbuf, "alert certificate required"))
+            return BP_E_WINHTTP_CLIENT_CERT_NEEDED;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+void http_op_error_from_curl(const struct http_op *op, CURLcode rc, struct http_error *err)
+{
+    http_error_from_curl(rc, err);
+    if (op->tls_hr) {
+        /* a certificate problem does not go away by retrying */
+        err->hr = op->tls_hr;
+        err->transient = 0;
+    }
+}
+
 /* BG_SSL_IGNORE_*: libcurl has one switch for the chain (unknown CA, dates,
  * usage) and one for the name; BG_SSL_ENABLE_CRL_CHECK has no libcurl
  * counterpart without a CRL file and is left to the TLS library. */
 static void apply_security(CURL *e, const struct http_conf *conf)
 {
     uint32_t f = conf->security_flags;
+    const struct curl_blob *ca = extra_ca();
 
     if (f & (HTTP_SSL_IGNORE_UNKNOWN_CA | HTTP_SSL_IGNORE_DATE_INVALID | HTTP_SSL_IGNORE_WRONG_USAGE))
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     if (f & HTTP_SSL_IGNORE_CN_INVALID)
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    if (ca)
+        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, ca);
+    apply_client_key(e, conf);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, http_follows_redirects(conf) ? 1L : 0L);
 }
 
@@ -315,11 +509,30 @@ static int apply_custom_headers(struct http_op *op, const char *text)
     return 0;
 }
 
+/* libcurl before 8.1.0 keeps a pointer to the previous transfer's last
+ * response header in a reused handle and follows it when the next answer
+ * starts with a folded line: a use after free any server can trigger (curl
+ * issue 11101, fixed in 8.1.0; fuzz/corpus/engine/crash-curl-prevhead).
+ * There every request gets a fresh handle; connections stay in the multi
+ * handle's pool either way. */
+static int easy_reuse_unsafe(void)
+{
+    static int unsafe = -1;
+
+    if (unsafe < 0)
+        unsafe = curl_version_info(CURLVERSION_NOW)->version_num < 0x080100;
+    return unsafe;
+}
+
 int http_op_prepare(struct http_op *op, const char *url, const struct http_conf *conf)
 {
     CURL *e;
 
     http_op_cancel(op);
+    if (op->easy && easy_reuse_unsafe()) {
+        curl_easy_cleanup(op->easy);
+        op->easy = NULL;
+    }
     if (!op->easy) {
         op->easy = curl_easy_init();
         if (!op->easy)
@@ -332,6 +545,8 @@ int http_op_prepare(struct http_op *op, const char *url, const struct http_conf 
     free_headers(op);
     op->status = 0;
     op->errbuf[0] = 0;
+    op->tls_hr = 0;
+    http_watch_cert_request(op->easy, &op->cert_requested);
     e = op->easy;
 
     if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK)
@@ -343,7 +558,7 @@ int http_op_prepare(struct http_op *op, const char *url, const struct http_conf 
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, op->errbuf);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_op_header_cb);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, op);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
@@ -428,6 +643,7 @@ void http_op_finished(struct http_op *op, CURLcode rc)
      * the final one. */
     if (curl_easy_getinfo(op->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code)
         op->status = code;
+    op->tls_hr = rc == CURLE_OK ? 0 : tls_verdict(op, rc);
     op->done(op, rc);
 }
 
@@ -458,6 +674,10 @@ static int set_host_port(CURLU *u, const char *host)
         snprintf(name, sizeof(name), "[%s]", host);
         return curl_url_set(u, CURLUPART_HOST, name, 0) == CURLUE_OK ? 0 : -1;
     }
+    /* libcurl takes a port such as " 30" and then builds a URL it cannot
+     * parse again: only digits (fuzz/corpus/http_answer/crash-host-port). */
+    if (port && port[strspn(port, "0123456789")])
+        return -1;
     if (len == 0 || len >= sizeof(name))
         return -1;
     memcpy(name, host, len);
@@ -476,8 +696,12 @@ char *http_url_with_host(const char *url, const char *host)
 
     if (!u)
         return NULL;
+    /* libcurl sets some host names it then cannot parse back (control
+     * characters, fuzz/corpus/http_answer/crash-host-ctl): such an answer
+     * has no URL, the caller's protocol error. */
     if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && set_host_port(u, host) == 0
-        && curl_url_get(u, CURLUPART_URL, &tmp, 0) == CURLUE_OK) {
+        && curl_url_get(u, CURLUPART_URL, &tmp, 0) == CURLUE_OK
+        && curl_url_set(u, CURLUPART_URL, tmp, 0) == CURLUE_OK) {
         out = strdup(tmp);
     }
     curl_free(tmp);
@@ -557,6 +781,11 @@ int http_parse_content_range(const char *s, uint64_t *first, uint64_t *last, uin
         *total = BP_SIZE_UNKNOWN;
         s++;
     } else if (!(s = parse_digits(s, total))) {
+        return -1;
+    } else if (*first != BP_SIZE_UNKNOWN && *last >= *total) {
+        /* RFC 9110 14.4: invalid.  "bytes 100-18446744073709551615/0"
+         * passed the callers' last + 1 == total (fuzz/corpus/engine/
+         * crash-range-wrap) and left more bytes held than the file has. */
         return -1;
     }
     while (isspace((unsigned char)*s))

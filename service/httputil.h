@@ -34,6 +34,8 @@ struct http_op {
     struct http_hdr *headers;       /* headers of that response */
     size_t header_bytes;
     char errbuf[CURL_ERROR_SIZE];
+    int32_t tls_hr;                 /* WinHTTP-style TLS verdict of a failure, 0 = none */
+    int cert_requested;             /* the server asked for a client certificate (tlswatch.c) */
     http_done_fn done;
     void *owner;
 };
@@ -56,7 +58,24 @@ struct http_conf {
      * BG_SSL_* / BG_HTTP_REDIRECT_POLICY_* flags */
     const char *custom_headers;
     uint32_t security_flags;
+    /* HttpOptions client certificate for TLS (DER X.509 and DER PKCS#1
+     * key), owned: http_conf_set_client_key / http_conf_clear_client_key */
+    unsigned char *client_cert, *client_key;
+    size_t client_cert_len, client_key_len;
 };
+
+/* Trust: libcurl's system CAs, plus the PEM file named by this environment
+ * variable of bitsd when it is set (test CAs, a private CA). */
+#define HTTP_CA_FILE_ENV                "BITSD_CA_FILE"
+
+/* Copies the key pair into 'conf' (NULLs: none); 0 or -1 (out of memory). */
+int http_conf_set_client_key(struct http_conf *conf, const void *cert, size_t cert_len,
+                             const void *key, size_t key_len);
+/* Wipes and frees the key pair. */
+void http_conf_clear_client_key(struct http_conf *conf);
+/* tlswatch.c: sets *asked when the server of this request asks for a
+ * client certificate none was configured for (OpenSSL builds of libcurl). */
+void http_watch_cert_request(CURL *e, int *asked);
 
 #define HTTP_SSL_IGNORE_CN_INVALID      0x0002u
 #define HTTP_SSL_IGNORE_DATE_INVALID    0x0004u
@@ -88,6 +107,10 @@ int http_op_header(struct http_op *op, const char *fmt, ...)
  * xfer_engine_run when it ends.  0 or -1. */
 int http_op_start(struct http_op *op, http_done_fn done);
 
+/* libcurl's header callback of every http_op (userdata: the op): one
+ * complete header line (status lines start a new response).  Exported so
+ * fuzz/fuzz_http_answer.c can feed it server answers. */
+size_t http_op_header_cb(char *data, size_t size, size_t nitems, void *userdata);
 /* Case-insensitive lookup in the captured response headers; NULL if absent. */
 const char *http_op_response_header(const struct http_op *op, const char *name);
 /* Called by the engine when libcurl reports the request finished. */
@@ -111,6 +134,10 @@ int http_parse_content_range(const char *s, uint64_t *first, uint64_t *last, uin
  * BITS error header. */
 int http_error_from_response(const struct http_op *op, struct http_error *err);
 void http_error_from_curl(CURLcode rc, struct http_error *err);
+/* http_error_from_curl refined by what the request saw of TLS: an
+ * unknown CA, a name or date mismatch, a client certificate the server
+ * demanded (BP_E_WINHTTP_*).  Use this where the http_op is at hand. */
+void http_op_error_from_curl(const struct http_op *op, CURLcode rc, struct http_error *err);
 void http_error_from_errno(int err, struct http_error *out);
 /* Transient or not, for an HTTP status in a given context. */
 int http_status_is_transient(long status, int context);

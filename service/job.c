@@ -59,6 +59,7 @@ struct job *job_new(void)
     if (job) {
         ckpt_reset(&job->j, 0);
         job->notify_pid = -1;
+        job->aux_pid = -1;
     }
     return job;
 }
@@ -107,6 +108,7 @@ void job_clear_creds(struct job *job)
             memset(c, 0, sizeof(*c));
         }
     }
+    job_clear_client_key(job);
 }
 
 void job_free(struct job *job)

@@ -34,7 +34,8 @@ void job_newer_free(struct job_newer *x)
     free(x->custom_headers);
     free(x->cert_store);
     free(x->cert_subject);
-    x->custom_headers = x->cert_store = x->cert_subject = NULL;
+    free(x->http_method);
+    x->custom_headers = x->cert_store = x->cert_subject = x->http_method = NULL;
 }
 
 /* 'dst' may be a shallow copy of 'src': its pointers are replaced, never freed. */
@@ -46,6 +47,7 @@ int job_newer_copy(struct job_newer *dst, const struct job_newer *src)
     bad |= dup_or_null(&dst->custom_headers, src->custom_headers);
     bad |= dup_or_null(&dst->cert_store, src->cert_store);
     bad |= dup_or_null(&dst->cert_subject, src->cert_subject);
+    bad |= dup_or_null(&dst->http_method, src->http_method);
     return bad ? -1 : 0;
 }
 
@@ -91,7 +93,10 @@ void job_newer_fill_info(const struct job *job, struct bp_job_info *info, int *b
     info->file_acl_flags = x->file_acl_flags;
     info->peer_caching_flags = x->peer_caching_flags;
     info->max_download_time = x->max_download_time;
-    info->custom_headers = info_copy(x->custom_headers, bad);
+    /* write-only headers never leave bitsd again (MakeCustomHeadersWriteOnly) */
+    info->custom_headers = x->headers_write_only ? NULL : info_copy(x->custom_headers, bad);
+    info->headers_write_only = x->headers_write_only;
+    info->http_method = info_copy(x->http_method, bad);
     info->security_flags = x->security_flags;
     info->cert_set = x->cert_set;
     info->cert_location = x->cert_location;

@@ -644,6 +644,9 @@ static int32_t apply_set(struct bitsd *d, struct job *job, const struct job_set 
     case BP_PROP_PRIORITY:
         if (set->u32 > BP_PRIORITY_LOW)
             return E_NOTIMPL;
+        /* SetHttpMethod fixed the job at FOREGROUND (documented) */
+        if (job->j.x.http_method && set->u32 != BP_PRIORITY_FOREGROUND)
+            return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
         job->j.priority = set->u32;
         return S_OK;
     case BP_PROP_NOTIFY_FLAGS:
@@ -789,25 +792,59 @@ static int32_t action_cancel(struct bitsd *d, struct job *job)
     return failed ? BG_S_UNABLE_TO_DELETE_FILES : S_OK;
 }
 
+/* 0, or -1 with errno set; a short write is followed by the write that
+ * says why (ENOSPC on a full disk). */
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Copies 'from' into a new file next to 'to' and renames that over 'to'.
+ * A copy that fails half-way (a full disk) leaves 'to' as it was (an older
+ * reply file is not truncated) and no partial file behind.  -1 with errno
+ * set. */
 static int copy_file(const char *from, const char *to)
 {
-    char buf[65536];
-    int in, out, rc = -1;
-    ssize_t n;
+    char buf[65536], *tmp;
+    int in, out = -1, rc = -1, err;
+    ssize_t n = -1;
 
-    in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
+    if (asprintf(&tmp, "%s.bitsd-copy", to) < 0) {
+        errno = ENOMEM;
         return -1;
-    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in >= 0)
+        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out >= 0) {
-        while ((n = read(in, buf, sizeof(buf))) > 0)
-            if (write(out, buf, (size_t)n) != n)
-                break;
+        while ((n = read(in, buf, sizeof(buf))) > 0 && write_all(out, buf, (size_t)n) == 0)
+            ;
         rc = n == 0 && fsync(out) == 0 ? 0 : -1;
         if (close(out) < 0)
             rc = -1;
+        if (rc == 0 && rename(tmp, to) < 0)
+            rc = -1;
     }
-    close(in);
+    err = errno;
+    if (rc < 0 && out >= 0)
+        unlink(tmp);
+    if (in >= 0)
+        close(in);
+    free(tmp);
+    errno = err;
     return rc;
 }
 

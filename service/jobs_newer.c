@@ -13,6 +13,10 @@
  *    USE_STORED_CREDENTIALS, ON_DEMAND_MODE) are validated and stored.
  *  - Unknown BITS_JOB_PROPERTY_ID: BG_E_UNKNOWN_PROPERTY_ID.
  *  - MaxRangesPerFile has no policy here: BP_MAX_RANGES_PER_FILE.
+ *  - SetHttpMethod: only download jobs take another verb (the engine
+ *    speaks only the BITS upload protocol), and only a valid HTTP token
+ *    (it goes into the request line).  Passing the type's default verb
+ *    puts the default back and leaves the priority alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +258,54 @@ static int was_resumed(const struct job *job)
            || job->j.completion_time;
 }
 
+static const char *default_method(const struct job *job)
+{
+    return job->j.type == BP_JOB_DOWNLOAD ? "GET" : "BITS_POST";
+}
+
+/* RFC 9110 token: what may stand as the method of a request line. */
+static int is_http_token(const char *s)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+              || strchr(extra, *s)))
+            return 0;
+    return 1;
+}
+
+/* IBackgroundCopyJobHttpOptions2::SetHttpMethod.  Another verb than the
+ * default makes the job FOREGROUND for good (documented), and its files
+ * are fetched like dynamic content: no size pass, no Range, a failure is
+ * final and Resume starts the file again (sched.c). */
+static int32_t set_http_method(struct job *job, const char *method)
+{
+    struct job_newer *x = &job->j.x;
+
+    if (method && !is_http_token(method))
+        return E_INVALIDARG;
+    if (!method || !strcmp(method, default_method(job))) {
+        if (x->http_method && was_resumed(job))
+            return BG_E_READ_ONLY_PROPERTY_AFTER_RESUME;
+        free(x->http_method);
+        x->http_method = NULL;
+        return S_OK;
+    }
+    if (job->j.type != BP_JOB_DOWNLOAD)
+        return BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY;
+    if (was_resumed(job))
+        return BG_E_READ_ONLY_PROPERTY_AFTER_RESUME;
+    if (x->dynamic_content || x->on_demand)
+        return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
+    if (replace(&x->http_method, method) < 0)
+        return E_OUTOFMEMORY;
+    job->j.priority = BP_PRIORITY_FOREGROUND;
+    return S_OK;
+}
+
 static int32_t set_job5(struct job *job, const struct job_set *set)
 {
     struct job_newer *x = &job->j.x;
@@ -275,6 +327,8 @@ static int32_t set_job5(struct job *job, const struct job_set *set)
             return E_INVALIDARG;
         if (job->j.nfiles)
             return BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE;
+        if (set->u32 && x->http_method)
+            return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
         x->dynamic_content = set->u32;
         return S_OK;
     case BP_JOB5_HIGH_PERFORMANCE:
@@ -310,6 +364,8 @@ static int32_t set_job5(struct job *job, const struct job_set *set)
             return E_INVALIDARG;
         if (job->j.nfiles)
             return BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE;
+        if (set->u32 && x->http_method)
+            return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
         x->on_demand = set->u32;
         return S_OK;
     default:
@@ -352,6 +408,11 @@ int32_t jobs_newer_apply(struct bitsd *d, struct job *job, const struct job_set 
         return set_client_cert(x, set);
     case BP_PROP_JOB5:
         return set_job5(job, set);
+    case BP_PROP_HTTP_METHOD:
+        return set_http_method(job, set->s1);
+    case BP_PROP_HEADERS_WRITE_ONLY:
+        x->headers_write_only = 1;      /* documented: cannot be undone */
+        return S_OK;
     default:
         return E_INVALIDARG;
     }

@@ -4,10 +4,20 @@
  * calls and answers each with BP_EVENT_RESULT.
  *
  * TRANSFERRED and ERROR are kept pending (also in the store) until one
- * subscriber's callback succeeded or the notify command line exited with 0;
- * failures are retried after MinimumRetryDelay.  JobModification events are
- * coalesced: at most one outstanding per job.  FileTransferred events go out
- * once, to whoever listens.
+ * route took them, tried in the documented order: the subscribers'
+ * callbacks, then the notification CLSID (IBackgroundCopyJob5), then the
+ * notify command line.  When all fail the event is tried again after
+ * MinimumRetryDelay.  JobModification events are coalesced: at most one
+ * outstanding per job.  FileTransferred events go out once, to whoever
+ * listens.
+ *
+ * The notification CLSID is activated by bitsnotify.exe, a small Windows
+ * program bitsd runs through wine in the prefix (as it runs command lines):
+ * svchost may be gone when the event happens (Wine ends it shortly after
+ * the last program exits), but a Windows program of our own starts the BITS
+ * service again, keeps wineserver alive while the callback runs, and can
+ * activate a local server in the owner's session.  Its exit code says
+ * whether the callback took the event.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +29,14 @@
 #include <unistd.h>
 
 #include "bitsd.h"
+
+enum notify_route {
+    NOTIFY_ROUTE_NONE,              /* subscribers (or nothing yet) */
+    NOTIFY_ROUTE_CLSID,
+    NOTIFY_ROUTE_CMDLINE,
+};
+
+#define NOTIFY_HELPER_NAME "bitsnotify.exe"
 
 static int64_t retry_ms(const struct job *job)
 {
@@ -162,7 +180,7 @@ static void delivered(struct job *job)
         log_warn("job %s: delivered event not saved", job->j.display_name);
 }
 
-static void launch_cmdline(struct bitsd *d, struct job *job);
+static int next_route(struct bitsd *d, struct job *job, int after);
 
 void notify_result(struct bitsd *d, struct conn *c, const uint8_t id[16], uint32_t event,
                    int32_t hr)
@@ -186,10 +204,8 @@ void notify_result(struct bitsd *d, struct conn *c, const uint8_t id[16], uint32
     if (job->notify_waiting)
         return;     /* another subscriber may still succeed */
     log_info("job %s: callback failed with 0x%08x", job->j.display_name, (unsigned)hr);
-    /* A failed callback hands the event to the command line, if there is one. */
-    if (job->j.notify_program)
-        launch_cmdline(d, job);
-    else
+    /* A failed callback hands the event to the next route, if there is one. */
+    if (!next_route(d, job, NOTIFY_ROUTE_NONE))
         job->notify_at_ms = mono_ms() + retry_ms(job);
 }
 
@@ -319,33 +335,13 @@ static int service_account(const char *sid)
     return !strcmp(sid, "S-1-5-18") || !strcmp(sid, "S-1-5-19") || !strcmp(sid, "S-1-5-20");
 }
 
-static void launch_cmdline(struct bitsd *d, struct job *job)
+/* Runs `wine argv[1] ...` in the prefix, detached, output discarded;
+ * argv[0] must be "wine".  Returns the pid or -1. */
+static pid_t spawn_wine(struct bitsd *d, char **argv)
 {
-    char **args = NULL, **argv;
-    int argc = 0, i, fd;
     pid_t pid;
+    int fd;
 
-    job->notify_at_ms = mono_ms() + retry_ms(job);
-    if (service_account(job->j.owner)) {
-        log_info("job %s: notify command line not run for a service account", job->j.display_name);
-        delivered(job);
-        return;
-    }
-    if (job->j.notify_parameters && !(args = split_cmdline(job->j.notify_parameters, &argc)))
-        return;
-    argv = calloc((size_t)argc + 3, sizeof(*argv));
-    if (!argv) {
-        argv_free(args);
-        return;
-    }
-    argv[0] = "wine";
-    argv[1] = job->j.notify_program;
-    /* args[0] repeats the program name (Windows convention); skip it */
-    for (i = 1; i < argc; i++)
-        argv[i + 1] = args[i];
-    log_info("job %s: running notify command line: WINEPREFIX=%s wine %s %s",
-             job->j.display_name, d->prefix, job->j.notify_program,
-             job->j.notify_parameters ? job->j.notify_parameters : "");
     pid = fork();
     if (pid == 0) {
         setsid();
@@ -359,35 +355,164 @@ static void launch_cmdline(struct bitsd *d, struct job *job)
         execvp("wine", argv);
         _exit(127);
     }
+    return pid;
+}
+
+/* Starts the command line; 0 when it runs (or needs not run), -1 when it
+ * could not be started. */
+static int launch_cmdline(struct bitsd *d, struct job *job)
+{
+    char **args = NULL, **argv;
+    int argc = 0, i;
+    pid_t pid;
+
+    job->notify_at_ms = mono_ms() + retry_ms(job);
+    if (service_account(job->j.owner)) {
+        log_info("job %s: notify command line not run for a service account", job->j.display_name);
+        delivered(job);
+        return 0;
+    }
+    if (job->j.notify_parameters && !(args = split_cmdline(job->j.notify_parameters, &argc)))
+        return -1;
+    argv = calloc((size_t)argc + 3, sizeof(*argv));
+    if (!argv) {
+        argv_free(args);
+        return -1;
+    }
+    argv[0] = "wine";
+    argv[1] = job->j.notify_program;
+    /* args[0] repeats the program name (Windows convention); skip it */
+    for (i = 1; i < argc; i++)
+        argv[i + 1] = args[i];
+    log_info("job %s: running notify command line: WINEPREFIX=%s wine %s %s",
+             job->j.display_name, d->prefix, job->j.notify_program,
+             job->j.notify_parameters ? job->j.notify_parameters : "");
+    pid = spawn_wine(d, argv);
     if (pid < 0)
         log_warn("job %s: cannot start notify command line: %s", job->j.display_name,
                  strerror(errno));
-    else
+    else {
         job->notify_pid = pid;
+        job->notify_route = NOTIFY_ROUTE_CMDLINE;
+    }
     free(argv);
     argv_free(args);
+    return pid < 0 ? -1 : 0;
 }
 
-static void reap(struct job *job)
-{
-    int status;
-    pid_t r;
+/* ---- notification CLSID (bitsnotify.exe) ---- */
 
-    if (job->notify_pid <= 0)
-        return;
-    r = waitpid(job->notify_pid, &status, WNOHANG);
-    if (r == 0 || (r < 0 && errno == EINTR))
-        return;
-    job->notify_pid = -1;
-    if (r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        log_info("job %s: notify command line succeeded", job->j.display_name);
-        if (job->j.notify_pending)
-            delivered(job);
-        return;
+static int has_clsid(const struct job *job)
+{
+    static const uint8_t null_guid[16];
+
+    return memcmp(job->j.x.notification_clsid, null_guid, sizeof(null_guid)) != 0;
+}
+
+/* bitsnotify.exe is built next to bitsd (the bin directory winebits
+ * installs from); BITSD_NOTIFY_HELPER names another one.  malloc'd. */
+static char *helper_path(void)
+{
+    const char *env = getenv("BITSD_NOTIFY_HELPER");
+    char self[4096], *slash;
+    ssize_t n;
+
+    if (env && *env)
+        return strdup(env);
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = 0;
+    if (!(slash = strrchr(self, '/')))
+        return NULL;
+    *slash = 0;
+    return path_join(self, NOTIFY_HELPER_NAME);
+}
+
+static const char *event_word(uint32_t event)
+{
+    switch (event) {
+    case BP_EVENT_TRANSFERRED: return "transferred";
+    case BP_EVENT_ERROR: return "error";
+    case BP_EVENT_MODIFICATION: return "modification";
+    default: return "file";
     }
-    log_info("job %s: notify command line failed (status 0x%x), retry in %u s",
-             job->j.display_name, r > 0 ? (unsigned)status : 0u, job->j.min_retry_delay);
+}
+
+/* `wine bitsnotify.exe {job} {clsid} <event> [file index...]`; returns
+ * the pid or -1. */
+static pid_t spawn_helper(struct bitsd *d, struct job *job, uint32_t event,
+                          const uint32_t *files, uint32_t nfiles)
+{
+    char job_text[39], clsid_text[39], **argv, **numbers;
+    char *helper = helper_path();
+    pid_t pid = -1;
+    uint32_t i;
+
+    if (!helper || access(helper, R_OK) < 0) {
+        log_warn("job %s: %s not found: notification CLSID not activated", job->j.display_name,
+                 helper ? helper : NOTIFY_HELPER_NAME);
+        free(helper);
+        return -1;
+    }
+    argv = calloc((size_t)nfiles + 6, sizeof(*argv));
+    numbers = calloc((size_t)nfiles + 1, sizeof(*numbers));
+    if (!argv || !numbers)
+        goto done;
+    bp_guid_format(job->j.id, job_text);
+    bp_guid_format(job->j.x.notification_clsid, clsid_text);
+    argv[0] = "wine";
+    argv[1] = helper;
+    argv[2] = job_text;
+    argv[3] = clsid_text;
+    argv[4] = (char *)event_word(event);
+    for (i = 0; i < nfiles; i++) {
+        if (asprintf(&numbers[i], "%u", files[i]) < 0) {
+            numbers[i] = NULL;
+            goto done;
+        }
+        argv[5 + i] = numbers[i];
+    }
+    log_info("job %s: activating notification CLSID %s for %s: WINEPREFIX=%s wine %s",
+             job->j.display_name, clsid_text, argv[4], d->prefix, helper);
+    pid = spawn_wine(d, argv);
+    if (pid < 0)
+        log_warn("job %s: cannot start %s: %s", job->j.display_name, helper, strerror(errno));
+done:
+    for (i = 0; numbers && i < nfiles; i++)
+        free(numbers[i]);
+    free(numbers);
+    free(argv);
+    free(helper);
+    return pid;
+}
+
+static int launch_clsid(struct bitsd *d, struct job *job)
+{
+    pid_t pid = spawn_helper(d, job, job->j.notify_pending, NULL, 0);
+
     job->notify_at_ms = mono_ms() + retry_ms(job);
+    if (pid < 0)
+        return -1;
+    job->notify_pid = pid;
+    job->notify_route = NOTIFY_ROUTE_CLSID;
+    return 0;
+}
+
+/* Hands the pending TRANSFERRED/ERROR event to the first route after
+ * 'after' that exists and starts; 0 when none did. */
+static int next_route(struct bitsd *d, struct job *job, int after)
+{
+    if (after < NOTIFY_ROUTE_CLSID && has_clsid(job) && launch_clsid(d, job) == 0)
+        return 1;
+    if (after < NOTIFY_ROUTE_CMDLINE && job->j.notify_program && launch_cmdline(d, job) == 0)
+        return 1;
+    return 0;
+}
+
+static const char *route_name(int route)
+{
+    return route == NOTIFY_ROUTE_CLSID ? "notification CLSID" : "notify command line";
 }
 
 static int state_matches(const struct job *job)
@@ -396,9 +521,67 @@ static int state_matches(const struct job *job)
         || (job->j.notify_pending == BP_EVENT_ERROR && job->j.state == BP_STATE_ERROR);
 }
 
+/* 1 when the child ended (status filled), 0 while it runs. */
+static int child_ended(pid_t *pid, int *status)
+{
+    pid_t r;
+
+    if (*pid <= 0)
+        return 0;
+    r = waitpid(*pid, status, WNOHANG);
+    if (r == 0 || (r < 0 && errno == EINTR))
+        return 0;
+    if (r < 0)
+        *status = -1;
+    *pid = -1;
+    return 1;
+}
+
+static int exited_zero(int status)
+{
+    return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void reap(struct bitsd *d, struct job *job)
+{
+    int status;
+
+    if (!child_ended(&job->notify_pid, &status))
+        return;
+    if (exited_zero(status)) {
+        log_info("job %s: %s succeeded", job->j.display_name, route_name(job->notify_route));
+        if (job->j.notify_pending)
+            delivered(job);
+        return;
+    }
+    if (job->notify_route == NOTIFY_ROUTE_CLSID) {
+        log_info("job %s: notification CLSID failed (status 0x%x)", job->j.display_name,
+                 (unsigned)status);
+        if (job->j.notify_pending && state_matches(job) &&
+            next_route(d, job, NOTIFY_ROUTE_CLSID))
+            return;
+    } else {
+        log_info("job %s: notify command line failed (status 0x%x)", job->j.display_name,
+                 (unsigned)status);
+    }
+    log_info("job %s: event retried in %u s", job->j.display_name, job->j.min_retry_delay);
+    job->notify_at_ms = mono_ms() + retry_ms(job);
+}
+
+static void reap_aux(struct job *job)
+{
+    int status;
+
+    if (child_ended(&job->aux_pid, &status) && !exited_zero(status))
+        log_info("job %s: notification CLSID did not take the event (status 0x%x)",
+                 job->j.display_name, (unsigned)status);
+}
+
 static void deliver_state_event(struct bitsd *d, struct job *job, int64_t now)
 {
-    if (job->notify_pid > 0 || now < job->notify_at_ms)
+    /* A FileTransferred or JobModification helper still running goes
+     * first: JobTransferred after FileTransferred, as a callback expects. */
+    if (job->notify_pid > 0 || job->aux_pid > 0 || now < job->notify_at_ms)
         return;
     if (job->notify_waiting) {
         /* No answer within the retry delay: give up on those and start over. */
@@ -414,33 +597,60 @@ static void deliver_state_event(struct bitsd *d, struct job *job, int64_t now)
         if (job->notify_waiting)
             return;
     }
-    if (job->j.notify_program)
-        launch_cmdline(d, job);
-    else
+    if (!next_route(d, job, NOTIFY_ROUTE_NONE) && !has_clsid(job) && !job->j.notify_program)
         job->notify_at_ms = INT64_MAX;  /* wait for a subscriber */
+}
+
+/* JobModification and FileTransferred go to the subscribers; without any,
+ * to the notification CLSID, one helper at a time per job (what piles up
+ * meanwhile is coalesced into the next run). */
+static void deliver_other_events(struct bitsd *d, struct job *job)
+{
+    uint32_t i;
+    int subs = has_subs(d, job);
+
+    if (!subs && has_clsid(job)) {
+        if (job->aux_pid > 0)
+            return;
+        if (job->n_file_events) {
+            job->aux_pid = spawn_helper(d, job, BP_EVENT_FILE_TRANSFERRED, job->file_events,
+                                        job->n_file_events);
+            free(job->file_events);
+            job->file_events = NULL;
+            job->n_file_events = 0;
+        } else if (job->mod_pending && !job->mod_waiting) {
+            job->mod_pending = 0;
+            job->aux_pid = spawn_helper(d, job, BP_EVENT_MODIFICATION, NULL, 0);
+        }
+        return;
+    }
+    if (job->mod_pending && !job->mod_waiting) {
+        job->mod_pending = 0;
+        job->mod_waiting = send_to_subs(d, job, BP_EVENT_MODIFICATION, BP_NO_FILE);
+    }
+    if (job->n_file_events) {
+        for (i = 0; i < job->n_file_events; i++)
+            send_to_subs(d, job, BP_EVENT_FILE_TRANSFERRED, job->file_events[i]);
+        free(job->file_events);
+        job->file_events = NULL;
+        job->n_file_events = 0;
+    }
 }
 
 void notify_tick(struct bitsd *d)
 {
     int64_t now = mono_ms();
     struct job *job;
-    uint32_t i;
 
     for (job = d->jobs; job; job = job->next) {
-        reap(job);
+        reap(d, job);
+        reap_aux(job);
+        /* Files before the job: the last FileTransferred must reach the
+         * program before the JobTransferred that may make it Complete. */
+        if ((job->mod_pending && !job->mod_waiting) || job->n_file_events)
+            deliver_other_events(d, job);
         if (job->j.notify_pending)
             deliver_state_event(d, job, now);
-        if (job->mod_pending && !job->mod_waiting) {
-            job->mod_pending = 0;
-            job->mod_waiting = send_to_subs(d, job, BP_EVENT_MODIFICATION, BP_NO_FILE);
-        }
-        if (job->n_file_events) {
-            for (i = 0; i < job->n_file_events; i++)
-                send_to_subs(d, job, BP_EVENT_FILE_TRANSFERRED, job->file_events[i]);
-            free(job->file_events);
-            job->file_events = NULL;
-            job->n_file_events = 0;
-        }
     }
 }
 
@@ -451,11 +661,12 @@ long notify_timeout(struct bitsd *d)
 
     for (job = d->jobs; job; job = job->next) {
         int64_t t = -1;
-        if (job->notify_pid > 0)
+        if (job->notify_pid > 0 || job->aux_pid > 0)
             t = now + 500;      /* poll the child; SIGCHLD may not wake the loop */
         else if (job->j.notify_pending && job->notify_at_ms != INT64_MAX)
             t = job->notify_at_ms;
-        if ((job->mod_pending && !job->mod_waiting) || job->n_file_events)
+        /* other events wait while a helper of theirs runs (polled above) */
+        if (((job->mod_pending && !job->mod_waiting) || job->n_file_events) && job->aux_pid <= 0)
             t = now;
         if (t >= 0 && (next < 0 || t < next))
             next = t;

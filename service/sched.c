@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "bitsd.h"
+#include "kerberos.h"
 
 #define MAX_BACKGROUND 1
 #define SLICE_MS (5 * 60 * 1000)
@@ -121,6 +122,10 @@ static void transfer_error(struct job *job, int32_t hr, int context, int transie
     job->j.error_context = (uint32_t)(context ? context : BP_CONTEXT_UNKNOWN);
     job->j.error_file = job->cur_file;
     job->j.mtime = filetime_now();
+    /* A job with its own HTTP verb is never retried by itself (documented:
+     * the error is an ERROR, Resume starts the file again). */
+    if (job->j.x.http_method)
+        transient = 0;
     /* A retry is only worth it while the no-progress timeout has not run out
      * (0: the first error is final; a retry delay above it: no retry). */
     if (transient && limit > 0 && (int64_t)job->j.min_retry_delay * 1000 <= limit
@@ -195,6 +200,69 @@ static const struct xfer_callbacks callbacks = {
     .size_known = cb_size_known,
     .headers = cb_headers,
 };
+
+/* ---- Negotiate identities (kerberos.h) ---- */
+
+/* The Negotiate credential the job's transfers authenticate with: the
+ * server's, else the proxy's; NULL when it has none. */
+static const struct job_cred *negotiate_cred(const struct job *job)
+{
+    const struct job_cred *c = &job->creds[BP_AUTH_TARGET_SERVER - 1][BP_AUTH_NEGOTIATE - 1];
+
+    if (c->set)
+        return c;
+    c = &job->creds[BP_AUTH_TARGET_PROXY - 1][BP_AUTH_NEGOTIATE - 1];
+    return c->set ? c : NULL;
+}
+
+/* GSS-API holds one Kerberos identity for the whole daemon: a job whose
+ * Negotiate identity differs from that of a running transfer is not
+ * started (stays QUEUED, or CONNECTING between files) until that transfer
+ * has ended. */
+static int negotiate_waits(const struct bitsd *d, const struct job *job)
+{
+    const struct job_cred *mine = negotiate_cred(job), *theirs;
+    char a[KRB_IDENTITY_MAX], b[KRB_IDENTITY_MAX];
+    const struct job *other;
+
+    if (!mine)
+        return 0;
+    krb_identity(mine->user, a);
+    for (other = d->jobs; other; other = other->next) {
+        if (other == job || !other->xfer || !(theirs = negotiate_cred(other)))
+            continue;
+        krb_identity(theirs->user, b);
+        if (strcmp(a, b))
+            return 1;
+    }
+    return 0;
+}
+
+/* Selects the Kerberos TGT of the job's Negotiate user; when there is none
+ * the job takes the error (a refused password is final: 401). */
+static int negotiate_ready(struct job *job)
+{
+    const struct job_cred *c = negotiate_cred(job);
+    struct krb_error err;
+
+    if (!c || krb_use(c->user, c->password,
+                      c != &job->creds[BP_AUTH_TARGET_SERVER - 1][BP_AUTH_NEGOTIATE - 1],
+                      &err) == 0)
+        return 1;
+    transfer_error(job, err.hr, err.context, err.transient);
+    return 0;
+}
+
+/* Without a running Negotiate transfer the TGT is not kept in memory. */
+static void negotiate_idle_check(const struct bitsd *d)
+{
+    const struct job *job;
+
+    for (job = d->jobs; job; job = job->next)
+        if (job->xfer && negotiate_cred(job))
+            return;
+    krb_forget();
+}
 
 /* ---- starting ---- */
 
@@ -322,6 +390,8 @@ static void start_transfer(struct bitsd *d, struct job *job)
     } else if (strncasecmp(f->remote, "http://", 7) && strncasecmp(f->remote, "https://", 8)) {
         transfer_error(job, E_NOT_SUPPORTED, BP_CONTEXT_REMOTE_FILE, 0);
         return;
+    } else if (!negotiate_ready(job)) {
+        return;
     }
     memset(&req, 0, sizeof(req));
     req.kind = job->j.type == BP_JOB_DOWNLOAD ? XFER_DOWNLOAD
@@ -339,15 +409,23 @@ static void start_transfer(struct bitsd *d, struct job *job)
     req.proxy_bypass = job->j.proxy_bypass;
     req.custom_headers = job->j.x.custom_headers;
     req.security_flags = job->j.x.security_flags;
+    if (job_has_client_key(job)) {
+        req.client_cert = job->client_cert;
+        req.client_cert_len = job->client_cert_len;
+        req.client_key = job->client_key;
+        req.client_key_len = job->client_key_len;
+    }
     req.ranges = f->ranges;
     req.range_count = f->nranges;
     req.max_size = job->j.x.max_download_size;
-    req.dynamic = job->j.x.dynamic_content != 0;
+    /* another verb than GET: not a file with a size and Range (jobs_newer.c) */
+    req.dynamic = job->j.x.dynamic_content != 0 || job->j.x.http_method;
+    req.http_method = job->j.x.http_method;
     xfer_saved_view(&job->j.ck, &req.resume);
     req.source_size = job->j.ck.source_size;
     req.source_mtime_ns = job->j.ck.source_mtime_ns;
     req.source_path = source;
-    if (!job->sizes_asked) {
+    if (!job->sizes_asked && !job->j.x.http_method) {
         nprobes = fill_probes(d, job, &probes);
         req.probes = probes;
         req.probe_count = nprobes;
@@ -392,7 +470,7 @@ static struct job *next_background(struct bitsd *d)
     struct job *job, *best = NULL;
 
     for (job = d->jobs; job; job = job->next) {
-        if (job->j.state != BP_STATE_QUEUED || !is_background(job))
+        if (job->j.state != BP_STATE_QUEUED || !is_background(job) || negotiate_waits(d, job))
             continue;
         if (!best || job->j.priority < best->j.priority
             || (job->j.priority == best->j.priority && job->rr_stamp < best->rr_stamp))
@@ -481,7 +559,9 @@ void sched_tick(struct bitsd *d)
     cancel_timers(d, now);
     slices(d, now);
     for (job = d->jobs; job; job = job->next) {
-        if (is_running(job) && !job->xfer)
+        if (negotiate_waits(d, job))
+            ;
+        else if (is_running(job) && !job->xfer)
             start_transfer(d, job);
         else if (job->j.state == BP_STATE_QUEUED && !is_background(job))
             start_transfer(d, job);
@@ -492,6 +572,7 @@ void sched_tick(struct bitsd *d)
         start_transfer(d, job);
         running_bg++;
     }
+    negotiate_idle_check(d);
 }
 
 long sched_timeout(struct bitsd *d)
@@ -505,9 +586,11 @@ long sched_timeout(struct bitsd *d)
         return -1;
     waiting = next_background(d);
     for (job = d->jobs; job; job = job->next) {
-        if (is_running(job) && !job->xfer)
+        int waits = negotiate_waits(d, job);    /* woken by the end of the other transfer */
+
+        if (is_running(job) && !job->xfer && !waits)
             CONSIDER(now);
-        if (job->j.state == BP_STATE_QUEUED && !is_background(job))
+        if (job->j.state == BP_STATE_QUEUED && !is_background(job) && !waits)
             CONSIDER(now);
         if (job->j.state == BP_STATE_TRANSIENT_ERROR && job->retry_at_ms)
             CONSIDER(job->retry_at_ms);

@@ -49,7 +49,10 @@ static const char schema[] =
     " use_stored_credentials INTEGER, min_notification_interval INTEGER, on_demand INTEGER);"
     "CREATE TABLE IF NOT EXISTS files_newer("
     " job BLOB, idx INTEGER, ranges BLOB, validation_state INTEGER, response_headers TEXT,"
-    " PRIMARY KEY(job, idx));";
+    " PRIMARY KEY(job, idx));"
+    /* HttpOptions2/3, likewise: a job without a row has the defaults */
+    "CREATE TABLE IF NOT EXISTS jobs_http("
+    " job BLOB PRIMARY KEY, http_method TEXT, headers_write_only INTEGER);";
 
 static int32_t hr_from_sqlite(int rc)
 {
@@ -299,6 +302,26 @@ static int save_newer(sqlite3 *db, const struct job_data *jd)
     return SQLITE_OK;
 }
 
+/* Only jobs that changed a default get a row: most jobs never do. */
+static int save_http(sqlite3 *db, const struct job_data *jd)
+{
+    const struct job_newer *x = &jd->x;
+    int changed = x->http_method || x->headers_write_only;
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, changed ? "INSERT OR REPLACE INTO jobs_http VALUES(?,?,?)"
+                                        : "DELETE FROM jobs_http WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if (changed) {
+        bind_text(st, 2, x->http_method);
+        sqlite3_bind_int64(st, 3, x->headers_write_only);
+    }
+    return step_done(st);
+}
+
 int32_t store_save_job(struct store *s, const struct job_data *jd)
 {
     int rc;
@@ -306,7 +329,8 @@ int32_t store_save_job(struct store *s, const struct job_data *jd)
     rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc == SQLITE_OK && (rc = save_row(s->db, jd)) == SQLITE_OK
         && (rc = save_files(s->db, jd)) == SQLITE_OK && (rc = save_ckpt(s->db, jd)) == SQLITE_OK
-        && (rc = save_newer(s->db, jd)) == SQLITE_OK)
+        && (rc = save_newer(s->db, jd)) == SQLITE_OK
+        && (rc = save_http(s->db, jd)) == SQLITE_OK)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return S_OK;
@@ -322,7 +346,7 @@ int32_t store_delete_job(struct store *s, const uint8_t id[16])
     static const char *const sql[] = {
         "DELETE FROM files WHERE job=?", "DELETE FROM checkpoints WHERE job=?",
         "DELETE FROM jobs_newer WHERE job=?", "DELETE FROM files_newer WHERE job=?",
-        "DELETE FROM jobs WHERE id=?",
+        "DELETE FROM jobs_http WHERE job=?", "DELETE FROM jobs WHERE id=?",
     };
     sqlite3_stmt *st;
     unsigned i;
@@ -528,6 +552,25 @@ static int load_newer(sqlite3 *db, struct job_data *jd)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int load_http(sqlite3 *db, struct job_data *jd)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "SELECT http_method, headers_write_only FROM jobs_http"
+                            " WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        jd->x.http_method = col_text(st, 0);
+        jd->x.headers_write_only = (uint32_t)sqlite3_column_int64(st, 1);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void *ctx)
 {
     sqlite3_stmt *st;
@@ -542,7 +585,7 @@ int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void 
         memset(&jd, 0, sizeof(jd));
         load_row(st, &jd);
         if (load_files(s->db, &jd) < 0 || load_ckpt(s->db, &jd) < 0
-            || load_newer(s->db, &jd) < 0) {
+            || load_newer(s->db, &jd) < 0 || load_http(s->db, &jd) < 0) {
             job_data_free(&jd);
             rc = SQLITE_ERROR;
             break;

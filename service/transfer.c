@@ -85,6 +85,8 @@ static void destroy_xfer(struct xfer *x)
     free(x->post_url);
     free(x->source_path);
     free(x->custom_headers);
+    free(x->http_method);
+    http_conf_clear_client_key(&x->conf);
     free(x->ranges);
     free(x);
 }
@@ -415,10 +417,14 @@ static int copy_probes(struct xfer *x, const struct xfer_probe *probes, unsigned
 /* The newer interfaces' part of the request (see transfer.h). */
 static int copy_newer(struct xfer *x, const struct xfer_request *req)
 {
-    if (xfer_set_str(&x->custom_headers, req->custom_headers))
+    if (xfer_set_str(&x->custom_headers, req->custom_headers)
+        || xfer_set_str(&x->http_method, req->http_method))
         return -1;
     x->conf.custom_headers = x->custom_headers;
     x->conf.security_flags = req->security_flags;
+    if (http_conf_set_client_key(&x->conf, req->client_cert, req->client_cert_len,
+                                 req->client_key, req->client_key_len) < 0)
+        return -1;
     x->max_size = req->max_size;
     x->dynamic = req->dynamic;
     x->remote_size = BP_SIZE_UNKNOWN;

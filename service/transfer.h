@@ -121,6 +121,15 @@ struct xfer_request {
     unsigned range_count;
     uint64_t max_size;
     int dynamic;
+    /* HttpOptions client certificate: DER X.509 and its DER (PKCS#1)
+     * private key, handed to libcurl for TLS; NULL for none.  Copied. */
+    const void *client_cert;
+    size_t client_cert_len;
+    const void *client_key;
+    size_t client_key_len;
+    /* Downloads: the verb of the GET requests (IBackgroundCopyJobHttpOptions2
+     * SetHttpMethod), NULL for GET.  The daemon sets dynamic with it. */
+    const char *http_method;
 };
 
 /* One file of a download job whose size is still unknown. */

@@ -27,7 +27,7 @@ static void on_cancel_done(struct http_op *op, CURLcode rc)
     int32_t hr = S_OK;
 
     if (rc != CURLE_OK) {
-        http_error_from_curl(rc, &err);
+        http_op_error_from_curl(op, rc, &err);
         hr = err.hr;
     } else if (http_error_from_response(op, &err) && op->status >= 500
                && http_bits_error(op) != BG_E_SESSION_NOT_FOUND) {

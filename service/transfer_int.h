@@ -125,6 +125,7 @@ struct xfer {
     uint64_t remote_size;       /* ranges: the remote file's size, BP_SIZE_UNKNOWN until known */
     uint64_t max_size;
     int dynamic;
+    char *http_method;          /* downloads: the verb instead of GET, NULL for GET */
 };
 
 /* transfer.c */

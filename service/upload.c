@@ -280,7 +280,7 @@ static void transport_failed(struct xfer *x, CURLcode rc, xfer_step_fn resend)
         resend(x);
         return;
     }
-    http_error_from_curl(rc, &err);
+    http_op_error_from_curl(&x->op, rc, &err);
     xfer_fail_with(x, &err);
 }
 

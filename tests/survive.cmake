@@ -21,6 +21,13 @@ if(TARGET bitsd AND TARGET bits_server_harness)
     target_link_libraries(test_${t} PRIVATE survive_util)
   endforeach()
   target_link_libraries(test_auth PRIVATE PkgConfig::CURL)
+  # Negotiate: a private Kerberos realm (tests/krb5/realm.sh); the tests skip
+  # when bitsd and bits-server were built without Kerberos.
+  target_compile_definitions(test_auth PRIVATE
+    KRB5_REALM_SH="${CMAKE_CURRENT_LIST_DIR}/krb5/realm.sh")
+  if(KRB5_FOUND)
+    target_compile_definitions(test_auth PRIVATE WINEBITS_HAVE_KRB5)
+  endif()
 
   add_test(NAME survive_faults COMMAND test_faults kill)
   add_test(NAME survive_retry COMMAND test_faults retry)

@@ -385,9 +385,9 @@ static void test_truncated_scalars(void **state)
 }
 
 /* Bytes of the newer-interface fields after the file list when they are
- * all zero/NULL and there are no files: 16 u32, 3 NULL strings, NULL hash
+ * all zero/NULL and there are no files: 17 u32, 4 NULL strings, NULL hash
  * bytes, a GUID and a u64. */
-#define NEWER_TAIL_EMPTY 88
+#define NEWER_TAIL_EMPTY 96
 
 /* The newer-interface fields and each file's ranges survive the trip. */
 static void test_job_info_newer_fields(void **state)
@@ -421,6 +421,8 @@ static void test_job_info_newer_fields(void **state)
     in.use_stored_credentials = 2;
     in.min_notification_interval = 500;
     in.on_demand = 1;
+    in.http_method = "X-FETCH";
+    in.headers_write_only = 1;
     files[0].temp_name = "/tmp/BIT1234.tmp";
     files[0].validation_state = 1;
     files[0].range_count = 3;
@@ -455,6 +457,8 @@ static void test_job_info_newer_fields(void **state)
     assert_int_equal(out.use_stored_credentials, 2);
     assert_int_equal(out.min_notification_interval, 500);
     assert_int_equal(out.on_demand, 1);
+    assert_string_equal(out.http_method, "X-FETCH");
+    assert_int_equal(out.headers_write_only, 1);
     assert_string_equal(out.files[0].temp_name, "/tmp/BIT1234.tmp");
     assert_int_equal(out.files[0].validation_state, 1);
     assert_int_equal(out.files[0].range_count, 3);

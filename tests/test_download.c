@@ -256,6 +256,32 @@ static void download_restart_from_checkpoint(void **state)
     free(temp);
 }
 
+/* IBackgroundCopyJobHttpOptions2::SetHttpMethod: the daemon hands the
+ * verb with dynamic set; the server sees that verb and the file arrives. */
+static void download_with_custom_verb(void **state)
+{
+    char *file = served("verb.bin"), *u = url("/files/verb.bin"), *temp = work("verb.tmp");
+    char seen[4096];
+    struct run r;
+    struct xfer_request req;
+
+    write_pattern_file(file, 300000, 5);
+    run_init(&r);
+    req = download_request(&r, u, temp);
+    req.http_method = "X-FETCH";
+    req.dynamic = 1;
+    run_go(&r, &req);
+    assert_ok(&r);
+    assert_same_file(file, temp);
+    assert_int_equal(bits_server_get(&srv, "/_last_headers", seen, sizeof(seen)), 200);
+    assert_memory_equal(seen, "X-FETCH /files/verb.bin\n", 24);
+    assert_null(strstr(seen, "Range:"));
+    run_free(&r);
+    free(file);
+    free(u);
+    free(temp);
+}
+
 static void download_empty_file(void **state)
 {
     char *file = served("empty.bin"), *u = url("/files/empty.bin"), *temp = work("empty.tmp");
@@ -652,6 +678,7 @@ int main(void)
         cmocka_unit_test_setup(download_resumes_with_range, test_setup),
         cmocka_unit_test_setup(download_restarts_when_remote_changed, test_setup),
         cmocka_unit_test_setup(download_restart_from_checkpoint, test_setup),
+        cmocka_unit_test_setup(download_with_custom_verb, test_setup),
         cmocka_unit_test_setup(download_empty_file, test_setup),
         cmocka_unit_test_setup(download_404_is_final, test_setup),
         cmocka_unit_test_setup(download_connect_failure_is_transient, test_setup),

@@ -33,6 +33,9 @@ struct xfer_engine {
     struct bp_range ranges[4];
     uint64_t max_size;
     char url[256];
+    char method[32];            /* "" for GET */
+    int dynamic;
+    unsigned probe_count;
 };
 
 struct xfer_engine *xfer_engine_new(void) { return calloc(1, sizeof(struct xfer_engine)); }
@@ -58,6 +61,9 @@ struct xfer *xfer_start(struct xfer_engine *e, const struct xfer_request *req,
     if (req->range_count <= 4 && req->ranges)
         memcpy(e->ranges, req->ranges, req->range_count * sizeof(*req->ranges));
     e->max_size = req->max_size;
+    snprintf(e->method, sizeof(e->method), "%s", req->http_method ? req->http_method : "");
+    e->dynamic = req->dynamic;
+    e->probe_count = req->probe_count;
     return x;
 }
 
@@ -367,6 +373,95 @@ static void test_http_options(void **state)
     bp_job_info_free(&info);
 }
 
+/* IBackgroundCopyJobHttpOptions2/3: SetHttpMethod and MakeCustomHeadersWriteOnly */
+static void test_http_method(void **state)
+{
+    struct xfer_result transient = { BG_E_CONNECTION_CLOSED, BP_CONTEXT_GENERAL_TRANSPORT, 1 };
+    struct bp_job_info info;
+    struct job *job;
+    uint8_t id[16], up[16], dyn[16];
+
+    job = create(BP_JOB_DOWNLOAD, id);
+    create(BP_JOB_UPLOAD, up);
+    create(BP_JOB_DOWNLOAD, dyn);
+    assert_int_equal(jobs_info(&fx->d, id, &info), S_OK);
+    assert_null(info.http_method);                  /* the default */
+    bp_job_info_free(&info);
+
+    /* arguments: a token only; another verb on uploads is refused, their
+     * own default is accepted */
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "", NULL), E_INVALIDARG);
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "GET /x HTTP/1.1\r\n", NULL),
+                     E_INVALIDARG);
+    assert_int_equal(set_strings(up, BP_PROP_HTTP_METHOD, "POST", NULL),
+                     BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY);
+    assert_int_equal(set_strings(up, BP_PROP_HTTP_METHOD, "BITS_POST", NULL), S_OK);
+    /* not with dynamic content (either order) */
+    assert_int_equal(set_job5(dyn, BP_JOB5_DYNAMIC_CONTENT, 1, 0), S_OK);
+    assert_int_equal(set_strings(dyn, BP_PROP_HTTP_METHOD, "POST", NULL),
+                     BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD);
+
+    /* the default verb changes nothing, another one fixes FOREGROUND */
+    assert_int_equal(set_u32(id, BP_PROP_PRIORITY, BP_PRIORITY_LOW), S_OK);
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "GET", NULL), S_OK);
+    assert_int_equal(job->j.priority, BP_PRIORITY_LOW);
+    assert_null(job->j.x.http_method);
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "POST", NULL), S_OK);
+    assert_int_equal(job->j.priority, BP_PRIORITY_FOREGROUND);
+    assert_int_equal(set_u32(id, BP_PROP_PRIORITY, BP_PRIORITY_HIGH),
+                     BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD);
+    assert_int_equal(set_u32(id, BP_PROP_PRIORITY, BP_PRIORITY_FOREGROUND), S_OK);
+    assert_int_equal(set_job5(id, BP_JOB5_ON_DEMAND_MODE, 1, 0),
+                     BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD);
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "X-FETCH", NULL), S_OK);
+
+    /* write-only headers: kept and sent, never read back */
+    assert_int_equal(set_strings(id, BP_PROP_CUSTOM_HEADERS, "X-Token: secret\r\n", NULL), S_OK);
+    assert_int_equal(set_u32(id, BP_PROP_HEADERS_WRITE_ONLY, 0), S_OK);
+    assert_int_equal(jobs_info(&fx->d, id, &info), S_OK);
+    assert_int_equal(info.headers_write_only, 1);
+    assert_null(info.custom_headers);
+    assert_string_equal(info.http_method, "X-FETCH");
+    bp_job_info_free(&info);
+
+    /* both survive a restart */
+    reopen();
+    job = jobs_find(&fx->d, id);
+    assert_int_equal(jobs_info(&fx->d, id, &info), S_OK);
+    assert_string_equal(info.http_method, "X-FETCH");
+    assert_int_equal(info.priority, BP_PRIORITY_FOREGROUND);
+    assert_int_equal(info.headers_write_only, 1);
+    assert_null(info.custom_headers);
+    bp_job_info_free(&info);
+    assert_int_equal(jobs_info(&fx->d, up, &info), S_OK);
+    assert_null(info.http_method);
+    assert_int_equal(info.headers_write_only, 0);
+    bp_job_info_free(&info);
+
+    /* the engine gets the verb, the headers, no size pass and no Range */
+    assert_int_equal(jobs_add_file(&fx->d, id, "http://127.0.0.1:1/f", "C:\\out.bin",
+                                   fx->local), S_OK);
+    assert_int_equal(jobs_action(&fx->d, id, BP_ACTION_RESUME, NULL), S_OK);
+    sched_tick(&fx->d);
+    assert_non_null(fx->d.engine->running);
+    assert_string_equal(fx->d.engine->method, "X-FETCH");
+    assert_string_equal(fx->d.engine->headers, "X-Token: secret\r\n");
+    assert_int_equal(fx->d.engine->dynamic, 1);
+    assert_int_equal(fx->d.engine->probe_count, 0);
+    /* fixed once resumed */
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "POST", NULL),
+                     BG_E_READ_ONLY_PROPERTY_AFTER_RESUME);
+    assert_int_equal(set_strings(id, BP_PROP_HTTP_METHOD, "GET", NULL),
+                     BG_E_READ_ONLY_PROPERTY_AFTER_RESUME);
+
+    /* an error that would be retried is final with another verb */
+    fx->d.engine->running->cb->finished(fx->d.engine->running->ctx, &transient);
+    free(fx->d.engine->running);
+    fx->d.engine->running = NULL;
+    assert_int_equal(job->j.state, BP_STATE_ERROR);
+    assert_int_equal(job->j.error_code, BG_E_CONNECTION_CLOSED);
+}
+
 static void test_job5_properties(void **state)
 {
     struct bp_job_info info;
@@ -471,6 +566,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_job3_job4_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_download_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job5_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_set_get, setup, teardown),
     };

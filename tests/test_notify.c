@@ -20,18 +20,35 @@
 
 #include "survive_util.h"
 
-/* Records "<job guid>" per launch; fails once for a job with a marker file. */
+/* Records "<job guid> <program> <word after the CLSID>" per launch (the
+ * notification CLSID helper is run as `bitsnotify.exe {job} {clsid}
+ * <event>`); fails once for a job with a marker file: fail-<guid> for any
+ * launch, fail-clsid-<guid> for the CLSID helper only (the marker is gone
+ * before the launch is recorded). */
 static const char fake_wine[] =
     "#!/bin/sh\n"
-    "echo \"$2\" >> \"$WINEPREFIX/runs.log\"\n"
-    "if [ -e \"$WINEPREFIX/fail-$2\" ]; then rm -f \"$WINEPREFIX/fail-$2\"; exit 1; fi\n"
-    "exit 0\n";
+    "rc=0\n"
+    "if [ -e \"$WINEPREFIX/fail-$2\" ]; then rm -f \"$WINEPREFIX/fail-$2\"; rc=1; fi\n"
+    "case \"$1\" in *bitsnotify.exe)\n"
+    "  if [ -e \"$WINEPREFIX/fail-clsid-$2\" ]; then rm -f \"$WINEPREFIX/fail-clsid-$2\"; rc=1; fi;;\n"
+    "esac\n"
+    "printf '%s %s %s\\n' \"$2\" \"$1\" \"$4\" >> \"$WINEPREFIX/runs.log\"\n"
+    "exit $rc\n";
 
 static int setup(void **state)
 {
+    static char helper_env[600];
+    const char *env[] = { helper_env, NULL };
+    int fd;
+
     sv_setup("notify");
     sv_fake_wine(fake_wine);
-    assert_int_equal(sv_start_daemon(NULL), 0);
+    /* bitsd only checks that the CLSID helper exists; the fake wine runs it */
+    fd = open(sv_path("bitsnotify.exe"), O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(helper_env, sizeof(helper_env), "BITSD_NOTIFY_HELPER=%s", sv_path("bitsnotify.exe"));
+    assert_int_equal(sv_start_daemon(env), 0);
     assert_int_equal(bits_server_start(sv_path("srv"), &sv.srv), 0);
     return 0;
 }
@@ -81,6 +98,60 @@ static int runs_of(const char *guid)
             n++;
     fclose(f);
     return n;
+}
+
+/* Launches recorded for 'guid' whose line also contains 'needle'. */
+static int runs_with(const char *guid, const char *needle)
+{
+    char line[512];
+    int n = 0;
+    FILE *f = fopen(sv_path("runs.log"), "r");
+
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, guid, strlen(guid)) && strstr(line, needle))
+            n++;
+    fclose(f);
+    return n;
+}
+
+static int wait_runs_with(const char *guid, const char *needle, int want, int seconds)
+{
+    int i;
+
+    for (i = 0; i < seconds * 20 && runs_with(guid, needle) < want; i++)
+        sv_sleep_ms(50);
+    return runs_with(guid, needle);
+}
+
+static const uint8_t test_clsid[16] = {
+    0x5a, 0x1e, 0x0c, 0x1d, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd
+};
+
+static void set_clsid(struct ipc_client *c, const uint8_t id[16])
+{
+    struct bp_reader r;
+    int32_t hr;
+
+    ipc_begin(c, BP_JOB_SET);
+    bp_put_guid(&c->req, id);
+    bp_put_u32(&c->req, BP_PROP_JOB5);
+    bp_put_u32(&c->req, BP_JOB5_NOTIFICATION_CLSID);
+    bp_put_guid(&c->req, test_clsid);
+    assert_int_equal(ipc_call(c, &r, &hr), 0);
+    assert_int_equal(hr, S_OK);
+}
+
+static void make_marker(const char *prefix, const char *guid)
+{
+    char name[128];
+    int fd;
+
+    snprintf(name, sizeof(name), "%s%s", prefix, guid);
+    fd = open(sv_path(name), O_WRONLY | O_CREAT, 0644);
+    assert_true(fd >= 0);
+    close(fd);
 }
 
 static int wait_runs(const char *guid, int want, int seconds)
@@ -269,6 +340,107 @@ static void test_cmdline_only_without_callback(void **state)
     ipc_close(&c);
 }
 
+/* Without a callback the notification CLSID comes before the command line;
+ * a callback that takes the event leaves both alone; a failed CLSID hands
+ * the event to the command line at once. */
+static void test_clsid_route_order(void **state)
+{
+    struct ipc_client c, ev;
+    uint8_t plain_id[16], failing_id[16], taken_id[16], refused_id[16];
+    char plain_guid[39], failing_guid[39], taken_guid[39], refused_guid[39];
+
+    sv_connect(&c, 0);
+    sv_connect(&ev, BP_HELLO_EVENTS);
+    make_job(&c, "plain.bin", "reply", plain_id, plain_guid);
+    make_job(&c, "failing.bin", "reply", failing_id, failing_guid);
+    make_job(&c, "taken.bin", "reply", taken_id, taken_guid);
+    make_job(&c, "refused.bin", "reply", refused_id, refused_guid);
+    set_clsid(&c, plain_id);
+    set_cmdline(&c, plain_id, plain_guid);
+    set_clsid(&c, failing_id);
+    set_cmdline(&c, failing_id, failing_guid);
+    make_marker("fail-clsid-", failing_guid);
+    set_clsid(&c, taken_id);
+    set_clsid(&c, refused_id);
+    subscribe(&ev, taken_id);
+    subscribe(&ev, refused_id);
+
+    assert_int_equal(sv_action(&c, plain_id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, failing_id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, taken_id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, refused_id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(next_state_event(&ev, taken_id, 30000), BP_EVENT_TRANSFERRED);
+    answer(&ev, taken_id, BP_EVENT_TRANSFERRED, S_OK);
+    assert_int_equal(next_state_event(&ev, refused_id, 30000), BP_EVENT_TRANSFERRED);
+    answer(&ev, refused_id, BP_EVENT_TRANSFERRED, E_FAIL);
+
+    assert_int_equal(wait_runs_with(plain_guid, "bitsnotify.exe transferred", 1, 30), 1);
+    assert_int_equal(wait_runs_with(failing_guid, "notify.exe", 2, 30), 2);
+    assert_int_equal(wait_runs_with(refused_guid, "bitsnotify.exe transferred", 1, 30), 1);
+    sv_sleep_ms(1500);
+    /* the CLSID took plain's event: its command line never ran */
+    assert_int_equal(runs_of(plain_guid), 1);
+    /* failing: the CLSID first, then the command line */
+    assert_int_equal(runs_with(failing_guid, "bitsnotify.exe"), 1);
+    assert_int_equal(runs_of(failing_guid), 2);
+    assert_int_equal(runs_of(taken_guid), 0);
+    assert_int_equal(runs_of(refused_guid), 1);
+    assert_true(sv_count_in_log("activating notification CLSID {1D0C1E5A-3322-5544-6677-8899AABBCCDD}") >= 3);
+    assert_int_equal(sv_count_in_log("notification CLSID failed"), 1);
+    ipc_close(&ev);
+    ipc_close(&c);
+}
+
+/* A failed activation or callback is tried again after MinimumRetryDelay,
+ * for ERROR as for TRANSFERRED; success ends it. */
+static void test_clsid_retried_after_failure(void **state)
+{
+    struct ipc_client c;
+    uint8_t id[16], err_id[16];
+    char guid[39], err_guid[39];
+
+    sv_connect(&c, 0);
+    make_job(&c, "again.bin", "reply", id, guid);
+    set_clsid(&c, id);
+    make_marker("fail-clsid-", guid);
+    make_job(&c, "gone.bin", "missing", err_id, err_guid);
+    set_clsid(&c, err_id);
+
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_action(&c, err_id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_wait_state(&c, id, BP_STATE_TRANSFERRED, 30), BP_STATE_TRANSFERRED);
+    assert_int_equal(sv_wait_state(&c, err_id, BP_STATE_ERROR, 30), BP_STATE_ERROR);
+    assert_int_equal(wait_runs_with(err_guid, "bitsnotify.exe error", 1, 10), 1);
+    assert_int_equal(wait_runs(guid, 1, 10), 1);
+    sv_sleep_ms(2000);
+    assert_int_equal(runs_of(guid), 1);
+    assert_int_equal(wait_runs_with(guid, "bitsnotify.exe transferred", 2, 20), 2);
+    sv_sleep_ms(6500);
+    assert_int_equal(runs_of(guid), 2);
+    assert_int_equal(runs_of(err_guid), 1);
+    ipc_close(&c);
+}
+
+/* JobModification and FileTransferred reach the CLSID when nobody listens. */
+static void test_clsid_other_events(void **state)
+{
+    struct ipc_client c;
+    uint8_t id[16];
+    char guid[39];
+
+    sv_connect(&c, 0);
+    make_job(&c, "every.bin", "reply", id, guid);
+    set_clsid(&c, id);
+    assert_int_equal(sv_set_u32(&c, id, BP_PROP_NOTIFY_FLAGS, BP_NOTIFY_VALID_FLAGS &
+                                ~BP_NOTIFY_DISABLE), S_OK);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    assert_int_equal(sv_wait_state(&c, id, BP_STATE_TRANSFERRED, 30), BP_STATE_TRANSFERRED);
+    assert_int_equal(wait_runs_with(guid, "bitsnotify.exe transferred", 1, 10), 1);
+    assert_int_equal(wait_runs_with(guid, "bitsnotify.exe file", 1, 10), 1);
+    assert_true(wait_runs_with(guid, "bitsnotify.exe modification", 1, 10) >= 1);
+    ipc_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +449,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cmdline_for_transferred_and_error_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cmdline_only_without_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clsid_route_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clsid_retried_after_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clsid_other_events, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

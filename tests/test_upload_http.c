@@ -35,6 +35,35 @@ static void host_id_replaces_host(void **state)
     check_host("http://farm/u", "[::1]:81", "http://[::1]:81/u");
 }
 
+/* A BITS-Host-Id whose port is not a number is a broken answer, not a URL
+ * (found by fuzz_http_answer: libcurl took " 30" and built "http://h: 30/"). */
+static void host_id_bad_port_refused(void **state)
+{
+    assert_null(http_url_with_host("http://farm/u", "h: 30"));
+    assert_null(http_url_with_host("http://farm/u", "h:8x"));
+    assert_null(http_url_with_host("http://farm/u", "[::1]: 8"));
+    assert_null(http_url_with_host("http://farm/u", "a\002b"));
+}
+
+/* The status is read from the line libcurl hands over and nothing after
+ * it (found by fuzz_http_answer: strtol skipped the CR LF and read on). */
+static void status_line_stays_in_line(void **state)
+{
+    static const char buf[] = "HTTP/1.1 \r\r\n200 trailing bytes of another line";
+    static const char ok[] = "HTTP/1.1 206 Partial Content\r\n";
+    static const char hdr[] = "BITS-Packet-Type: Ack\r\n";
+    struct http_op op;
+
+    http_op_init(&op, NULL, NULL);
+    assert_int_equal(http_op_header_cb((char *)buf, 1, 12, &op), 12);
+    assert_int_equal(op.status, 0);
+    assert_int_equal(http_op_header_cb((char *)ok, 1, sizeof(ok) - 1, &op), sizeof(ok) - 1);
+    assert_int_equal(op.status, 206);
+    http_op_header_cb((char *)hdr, 1, sizeof(hdr) - 1, &op);
+    assert_string_equal(http_op_response_header(&op, "bits-packet-type"), "Ack");
+    http_op_cleanup(&op);
+}
+
 static void check_resolve(const char *base, const char *ref, const char *expected)
 {
     char *got = http_url_resolve(base, ref);
@@ -62,6 +91,10 @@ static void content_range_parses(void **state)
     assert_int_equal(http_parse_content_range("bytes 5-9/*", &a, &b, &t), 0);
     assert_true(t == BP_SIZE_UNKNOWN);
     assert_int_equal(http_parse_content_range("bytes 9-5/10", &a, &b, &t), -1);
+    /* the last byte must lie inside the complete length (fuzz_engine) */
+    assert_int_equal(http_parse_content_range("bytes 100-18446744073709551615/0", &a, &b, &t), -1);
+    assert_int_equal(http_parse_content_range("bytes 0-10/10", &a, &b, &t), -1);
+    assert_int_equal(http_parse_content_range("bytes 0-9/10", &a, &b, &t), 0);
     assert_int_equal(http_parse_content_range("items 0-1/2", &a, &b, &t), -1);
     assert_int_equal(http_parse_content_range("bytes 0-1/2x", &a, &b, &t), -1);
     assert_int_equal(http_parse_u64(" 213 ", &a), 0);
@@ -128,6 +161,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(host_id_replaces_host),
+        cmocka_unit_test(host_id_bad_port_refused),
+        cmocka_unit_test(status_line_stays_in_line),
         cmocka_unit_test(reply_url_resolves),
         cmocka_unit_test(content_range_parses),
         cmocka_unit_test(curl_errors_map),

@@ -47,7 +47,7 @@ set_tests_properties(winebits_survives_wineboot_update PROPERTIES
 
 # release first, on a freshly started service: that is where the hang it
 # guards against showed most reliably (see winetest/release_test.c).
-foreach(program release jobrules upload reply methods download enum error newer)
+foreach(program release jobrules upload reply methods download enum error newer callbacks)
   add_test(NAME winetest_${program}
     COMMAND bash "${WINETEST_SCRIPTS}/run_test.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
             ${program}_test.exe "${WINETEST_RUNS}/${program}")
@@ -76,7 +76,7 @@ else()
   set_tests_properties(winetest32_qmgrprxy PROPERTIES
     FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 400
     DEPENDS winebits_survives_wineboot_update)
-  foreach(program jobrules upload reply methods download enum error newer)
+  foreach(program jobrules upload reply methods download enum error newer callbacks)
     add_test(NAME winetest32_${program}
       COMMAND bash "${WINETEST_SCRIPTS}/run_test.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
               i386/${program}_test.exe "${WINETEST_RUNS}/${program}32")
@@ -86,6 +86,23 @@ else()
   endforeach()
 endif()
 
+# Client certificates over HTTPS (tests/tls): bits-server behind stunnel,
+# the prefix's bitsd restarted to trust the test CA.  Exit 77: no stunnel.
+set(WINETEST_TLS_PROGRAMS tls_test.exe)
+if(WINEBITS_WIN32 AND WINE32_LOADER)
+  list(APPEND WINETEST_TLS_PROGRAMS i386/tls_test.exe)
+endif()
+foreach(program ${WINETEST_TLS_PROGRAMS})
+  string(REPLACE "i386/tls_test.exe" "winetest32_tls" name "${program}")
+  string(REPLACE "tls_test.exe" "winetest_tls" name "${name}")
+  add_test(NAME ${name}
+    COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/tls/run_tls_test.sh" "${BITS_BIN_DIR}"
+            "${WINETEST_PREFIX}" ${program} "${WINETEST_RUNS}/${name}")
+  set_tests_properties(${name} PROPERTIES
+    FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 600 SKIP_RETURN_CODE 77
+    DEPENDS winebits_survives_wineboot_update)
+endforeach()
+
 # SetNotifyCmdLine after the creating program exited: with svchost still
 # around, and with the prefix's wineserver stopped before the transfer ends.
 foreach(mode alive kill-wineserver)
@@ -93,6 +110,18 @@ foreach(mode alive kill-wineserver)
     COMMAND bash "${WINETEST_SCRIPTS}/notify_cmdline.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
             "${WINETEST_RUNS}/notify-${mode}" ${mode})
   set_tests_properties(winetest_notify_cmdline_${mode} PROPERTIES
+    FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 600
+    DEPENDS winebits_survives_wineboot_update)
+endforeach()
+
+# The notification CLSID (IBackgroundCopyJob5) after the creating program
+# exited: activated through bitsnotify.exe, with svchost still around and
+# with the prefix's wineserver stopped before the transfer ends.
+foreach(mode alive kill-wineserver)
+  add_test(NAME winetest_notify_clsid_${mode}
+    COMMAND bash "${WINETEST_SCRIPTS}/notify_clsid.sh" "${BITS_BIN_DIR}" "${WINETEST_PREFIX}"
+            "${WINETEST_RUNS}/notifyclsid-${mode}" ${mode})
+  set_tests_properties(winetest_notify_clsid_${mode} PROPERTIES
     FIXTURES_REQUIRED wineprefix RUN_SERIAL TRUE TIMEOUT 600
     DEPENDS winebits_survives_wineboot_update)
 endforeach()

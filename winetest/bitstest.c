@@ -1,5 +1,6 @@
 /* Helpers shared by the conformance programs (see bitstest.h). */
 #include "bitstest.h"
+#include "conform.h"
 
 #include <stdio.h>
 #include <wchar.h>
@@ -26,6 +27,33 @@ BOOL bt_parse_args(int argc, char **argv, struct bt_args *args)
     if (len && args->scratch[len - 1] == '\\')
         args->scratch[len - 1] = 0;
     return TRUE;
+}
+
+BOOL bt_begin(int argc, char **argv, struct bt_args *args, BOOL need_root,
+              IBackgroundCopyManager **manager)
+{
+    HRESULT hr;
+
+    setvbuf(stdout, NULL, _IONBF, 0);
+    *manager = NULL;
+    if (!bt_parse_args(argc, argv, args))
+        return FALSE;
+    if (need_root && !args->server_root[0]) {
+        printf("%s needs the server root as its third argument\n", argv[0]);
+        return FALSE;
+    }
+    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
+    *manager = bt_create_manager();
+    return TRUE;
+}
+
+int bt_end(IBackgroundCopyManager *manager)
+{
+    if (manager)
+        IBackgroundCopyManager_Release(manager);
+    CoUninitialize();
+    return ct_summary();
 }
 
 IBackgroundCopyManager *bt_create_manager(void)

@@ -26,6 +26,19 @@ struct bt_args {
 /* usage: <prog> <base url> <scratch dir> [<server root>] */
 BOOL bt_parse_args(int argc, char **argv, struct bt_args *args);
 
+/* The start of a conformance program's main(): unbuffered output, the
+ * arguments (the server root too when need_root), COM in the multithreaded
+ * apartment and the manager (NULL after a failed check).  FALSE on bad
+ * arguments: main() returns 2. */
+BOOL bt_begin(int argc, char **argv, struct bt_args *args, BOOL need_root,
+              IBackgroundCopyManager **manager);
+/* The end: releases the manager (may be NULL), leaves COM and prints the
+ * summary; main()'s exit code. */
+int bt_end(IBackgroundCopyManager *manager);
+/* Runs one test function and traces how long it took. */
+#define BT_RUN(test) do { DWORD bt_t0 = GetTickCount(); test(); \
+        trace("%s: %lu ms\n", #test, GetTickCount() - bt_t0); } while (0)
+
 /* CoCreateInstance(CLSID_BackgroundCopyManager, CLSCTX_LOCAL_SERVER); NULL on failure. */
 IBackgroundCopyManager *bt_create_manager(void);
 /* CreateJob + QueryInterface(IID_IBackgroundCopyJob2). */

@@ -668,35 +668,20 @@ static void test_sizes_learned_first(void)
     ct_drop_job(job);
 }
 
-#define RUN(test) do { DWORD t0 = GetTickCount(); test(); \
-        trace("%s: %lu ms\n", #test, GetTickCount() - t0); } while (0)
-
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, TRUE, &manager))
         return 2;
-    if (!args.server_root[0]) {
-        printf("download_test needs the server root\n");
-        return 2;
-    }
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
-        RUN(test_multi_file);
-        RUN(test_partial_complete);
-        RUN(test_not_found);
-        RUN(test_resume_after_drop);
-        RUN(test_suspend_keeps_progress);
-        RUN(test_changed_remote_restarts);
-        RUN(test_cancel_keeps_existing);
-        RUN(test_other_remote_names);
-        RUN(test_sizes_learned_first);
-        IBackgroundCopyManager_Release(manager);
+        BT_RUN(test_multi_file);
+        BT_RUN(test_partial_complete);
+        BT_RUN(test_not_found);
+        BT_RUN(test_resume_after_drop);
+        BT_RUN(test_suspend_keeps_progress);
+        BT_RUN(test_changed_remote_restarts);
+        BT_RUN(test_cancel_keeps_existing);
+        BT_RUN(test_other_remote_names);
+        BT_RUN(test_sizes_learned_first);
     }
-    CoUninitialize();
-    return ct_summary();
+    return bt_end(manager);
 }

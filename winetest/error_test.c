@@ -242,26 +242,15 @@ static void test_descriptions(void)
     ok(ct_null_refused(hr), "GetErrorDescription(NULL): %#lx\n", hr);
 }
 
-#define RUN(test) do { DWORD t0 = GetTickCount(); test(); \
-        trace("%s: %lu ms\n", #test, GetTickCount() - t0); } while (0)
-
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, FALSE, &manager))
         return 2;
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
-        RUN(test_no_error);
-        RUN(test_remote_error);
-        RUN(test_local_error);
-        RUN(test_descriptions);
-        IBackgroundCopyManager_Release(manager);
+        BT_RUN(test_no_error);
+        BT_RUN(test_remote_error);
+        BT_RUN(test_local_error);
+        BT_RUN(test_descriptions);
     }
-    CoUninitialize();
-    return ct_summary();
+    return bt_end(manager);
 }

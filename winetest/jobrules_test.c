@@ -187,14 +187,8 @@ static void test_complete_after_cancel(void)
 
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, FALSE, &manager))
         return 2;
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
         test_reply_methods_not_implemented(BG_JOB_TYPE_DOWNLOAD);
         test_reply_methods_not_implemented(BG_JOB_TYPE_UPLOAD);
@@ -205,8 +199,6 @@ int main(int argc, char **argv)
         test_resume_empty();
         test_complete_before_transferred();
         test_complete_after_cancel();
-        IBackgroundCopyManager_Release(manager);
     }
-    CoUninitialize();
-    return winetest_summary();
+    return bt_end(manager);
 }

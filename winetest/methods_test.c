@@ -635,14 +635,8 @@ static void test_finished_jobs(void)
 
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, FALSE, &manager))
         return 2;
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
         test_display_name();
         test_description();
@@ -657,8 +651,6 @@ int main(int argc, char **argv)
         test_credentials();
         test_suspend_resume();
         test_finished_jobs();
-        IBackgroundCopyManager_Release(manager);
     }
-    CoUninitialize();
-    return ct_summary();
+    return bt_end(manager);
 }

@@ -1,10 +1,11 @@
 /*
  * The newer BITS interfaces, driven across processes as programs do:
  * the versioned manager CLSIDs, IBackgroundCopyJob3/4/5,
- * IBackgroundCopyJobHttpOptions and IBackgroundCopyFile2..5 -- each method's
+ * IBackgroundCopyJobHttpOptions..3 and IBackgroundCopyFile2..5 -- each method's
  * success and documented errors, and what they change in real transfers
  * (ranges, custom headers reaching the server, response headers, the
- * temporary file, a new remote name, a replaced prefix, a size limit).
+ * temporary file, a new remote name, a replaced prefix, a size limit, the
+ * HTTP verb, write-only headers).
  *
  * usage: newer_test.exe <server base url> <scratch dir> <server root>
  */
@@ -33,6 +34,8 @@ DEFINE_GUID(IID_IBackgroundCopyFile4, 0xef7e0655, 0x7888, 0x4960, 0xb0,0xe5, 0x7
 DEFINE_GUID(IID_IBackgroundCopyFile5, 0x85c1657f, 0xdafc, 0x40e8, 0x88,0x34, 0xdf,0x18,0xea,0x25,0x71,0x7e);
 DEFINE_GUID(IID_IBackgroundCopyFile6, 0xcf6784f7, 0xd677, 0x49fd, 0x93,0x68, 0xcb,0x47,0xae,0xe9,0xd1,0xad);
 DEFINE_GUID(IID_IBackgroundCopyJobHttpOptions2, 0xb591a192, 0xa405, 0x4fc3, 0x83,0x23, 0x4c,0x5c,0x54,0x25,0x78,0xfc);
+DEFINE_GUID(IID_IBackgroundCopyJobHttpOptions3, 0x8a9263d3, 0xfd4c, 0x4eda, 0x9b,0x28, 0x30,0x13,0x2a,0x4d,0x4e,0x3c);
+DEFINE_GUID(IID_IBackgroundCopyServerCertificateValidationCallback, 0x4cec0d02, 0xdef7, 0x4158, 0x81,0x3a, 0xc3,0x2a,0x46,0x94,0x5f,0xf7);
 
 #define BG_SSL_IGNORE_UNKNOWN_CA                0x0008
 #define BG_HTTP_REDIRECT_POLICY_DISALLOW        0x0200
@@ -45,6 +48,8 @@ DEFINE_GUID(IID_IBackgroundCopyJobHttpOptions2, 0xb591a192, 0xa405, 0x4fc3, 0x83
 #define BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE   ((HRESULT)0x80200061)
 #define BG_E_READ_ONLY_PROPERTY_AFTER_RESUME    ((HRESULT)0x80200062)
 #define BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED    ((HRESULT)0x80200064)
+#define BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD ((HRESULT)0x80200071)
+#define BG_E_READ_ONLY_WHEN_JOB_ACTIVE          ((HRESULT)0x80200075)
 #define HR_NULL_REF     HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER)
 #define HR_NO_CERT      HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA)
 
@@ -72,6 +77,33 @@ typedef struct {
 } IBackgroundCopyFile5Vtbl;
 struct IBackgroundCopyFile5 { const IBackgroundCopyFile5Vtbl *lpVtbl; };
 #define F5(file, method, ...) ((file)->lpVtbl->method((file), ##__VA_ARGS__))
+
+/* IBackgroundCopyJobHttpOptions3 (bits10_2.h, bits10_3.h of the SDK): the
+ * HttpOptions methods, then 2's and 3's. */
+typedef struct IBackgroundCopyJobHttpOptions3 IBackgroundCopyJobHttpOptions3;
+typedef struct {
+    HRESULT (WINAPI *QueryInterface)(IBackgroundCopyJobHttpOptions3 *, REFIID, void **);
+    ULONG (WINAPI *AddRef)(IBackgroundCopyJobHttpOptions3 *);
+    ULONG (WINAPI *Release)(IBackgroundCopyJobHttpOptions3 *);
+    HRESULT (WINAPI *SetClientCertificateByID)(IBackgroundCopyJobHttpOptions3 *,
+                                               BG_CERT_STORE_LOCATION, LPCWSTR, BYTE *);
+    HRESULT (WINAPI *SetClientCertificateByName)(IBackgroundCopyJobHttpOptions3 *,
+                                                 BG_CERT_STORE_LOCATION, LPCWSTR, LPCWSTR);
+    HRESULT (WINAPI *RemoveClientCertificate)(IBackgroundCopyJobHttpOptions3 *);
+    HRESULT (WINAPI *GetClientCertificate)(IBackgroundCopyJobHttpOptions3 *, BG_CERT_STORE_LOCATION *,
+                                           LPWSTR *, BYTE **, LPWSTR *);
+    HRESULT (WINAPI *SetCustomHeaders)(IBackgroundCopyJobHttpOptions3 *, LPCWSTR);
+    HRESULT (WINAPI *GetCustomHeaders)(IBackgroundCopyJobHttpOptions3 *, LPWSTR *);
+    HRESULT (WINAPI *SetSecurityFlags)(IBackgroundCopyJobHttpOptions3 *, ULONG);
+    HRESULT (WINAPI *GetSecurityFlags)(IBackgroundCopyJobHttpOptions3 *, ULONG *);
+    HRESULT (WINAPI *SetHttpMethod)(IBackgroundCopyJobHttpOptions3 *, LPCWSTR);
+    HRESULT (WINAPI *GetHttpMethod)(IBackgroundCopyJobHttpOptions3 *, LPWSTR *);
+    HRESULT (WINAPI *SetServerCertificateValidationInterface)(IBackgroundCopyJobHttpOptions3 *,
+                                                              IUnknown *);
+    HRESULT (WINAPI *MakeCustomHeadersWriteOnly)(IBackgroundCopyJobHttpOptions3 *);
+} IBackgroundCopyJobHttpOptions3Vtbl;
+struct IBackgroundCopyJobHttpOptions3 { const IBackgroundCopyJobHttpOptions3Vtbl *lpVtbl; };
+#define H3(http, method, ...) ((http)->lpVtbl->method((http), ##__VA_ARGS__))
 
 static struct bt_args args;
 static IBackgroundCopyManager *manager;
@@ -210,7 +242,9 @@ static void test_query_interfaces(void)
 {
     static const BG_JOB_TYPE types[] = { BG_JOB_TYPE_DOWNLOAD, BG_JOB_TYPE_UPLOAD };
     static const IID *job_iids[] = { &IID_IBackgroundCopyJob3, &IID_IBackgroundCopyJob4,
-                                     &IID_IBackgroundCopyJob5, &IID_IBackgroundCopyJobHttpOptions };
+                                     &IID_IBackgroundCopyJob5, &IID_IBackgroundCopyJobHttpOptions,
+                                     &IID_IBackgroundCopyJobHttpOptions2,
+                                     &IID_IBackgroundCopyJobHttpOptions3 };
     static const IID *file_iids[] = { &IID_IBackgroundCopyFile2, &IID_IBackgroundCopyFile3,
                                       &IID_IBackgroundCopyFile4, &IID_IBackgroundCopyFile5 };
     WCHAR url[BT_URL_MAX], local[MAX_PATH];
@@ -803,6 +837,259 @@ done:
 
 /* ---- IBackgroundCopyFile2..5 ---- */
 
+/* ---- IBackgroundCopyJobHttpOptions2: the HTTP verb ---- */
+
+static BOOL method_is(IBackgroundCopyJobHttpOptions3 *http, const WCHAR *want)
+{
+    WCHAR *got = NULL;
+    HRESULT hr = H3(http, GetHttpMethod, &got);
+    BOOL same = hr == S_OK && got && !wcscmp(got, want);
+
+    ok(same, "GetHttpMethod: %#lx %ls, expected %ls\n", hr, got ? got : L"(null)", want);
+    CoTaskMemFree(got);
+    return same;
+}
+
+static void test_http_method(void)
+{
+    IBackgroundCopyJob2 *job = ct_new_job(manager, L"verb", BG_JOB_TYPE_DOWNLOAD);
+    IBackgroundCopyJob2 *up = ct_new_job(manager, L"verb upload", BG_JOB_TYPE_UPLOAD);
+    IBackgroundCopyJobHttpOptions3 *http = NULL, *uphttp = NULL;
+    IBackgroundCopyJob5 *job5 = NULL;
+    BITS_JOB_PROPERTY_VALUE v;
+    WCHAR url[BT_URL_MAX], dir[MAX_PATH], local[MAX_PATH], served[MAX_PATH];
+    BG_JOB_PRIORITY priority = 0;
+    static char seen[16384];
+    char a[65], b[65];
+    HRESULT hr;
+
+    if (!job || !up || !(http = query(job, &IID_IBackgroundCopyJobHttpOptions2))
+            || !(uphttp = query(up, &IID_IBackgroundCopyJobHttpOptions3))
+            || !(job5 = query(job, &IID_IBackgroundCopyJob5)))
+        goto done;
+
+    /* documented defaults */
+    method_is(http, L"GET");
+    method_is(uphttp, L"BITS_POST");
+    hr = H3(http, GetHttpMethod, NULL);
+    ok(ct_null_refused(hr), "GetHttpMethod(NULL): %#lx\n", hr);
+    hr = H3(http, SetHttpMethod, NULL);
+    ok(ct_null_refused(hr), "SetHttpMethod(NULL): %#lx\n", hr);
+
+    /* only downloads take another verb; the default is always fine */
+    hr = H3(uphttp, SetHttpMethod, L"PUT");
+    ok(hr == BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY, "upload SetHttpMethod(PUT): %#lx\n", hr);
+    hr = H3(uphttp, SetHttpMethod, L"BITS_POST");
+    ok(hr == S_OK, "upload SetHttpMethod(BITS_POST): %#lx\n", hr);
+    hr = H3(http, SetHttpMethod, L"GET /x HTTP/1.1");
+    ok(hr == E_INVALIDARG, "SetHttpMethod(not a token): %#lx\n", hr);
+
+    /* the default verb does nothing; another one pins FOREGROUND */
+    hr = IBackgroundCopyJob2_SetPriority(job, BG_JOB_PRIORITY_LOW);
+    ok(hr == S_OK, "SetPriority(LOW): %#lx\n", hr);
+    hr = H3(http, SetHttpMethod, L"GET");
+    ok(hr == S_OK, "SetHttpMethod(GET): %#lx\n", hr);
+    IBackgroundCopyJob2_GetPriority(job, &priority);
+    ok(priority == BG_JOB_PRIORITY_LOW, "priority after SetHttpMethod(GET): %d\n", priority);
+    hr = H3(http, SetHttpMethod, L"POST");
+    ok(hr == S_OK, "SetHttpMethod(POST): %#lx\n", hr);
+    method_is(http, L"POST");
+    IBackgroundCopyJob2_GetPriority(job, &priority);
+    ok(priority == BG_JOB_PRIORITY_FOREGROUND, "priority after SetHttpMethod(POST): %d\n", priority);
+    hr = IBackgroundCopyJob2_SetPriority(job, BG_JOB_PRIORITY_HIGH);
+    ok(hr == BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD, "SetPriority(HIGH) with POST: %#lx\n", hr);
+    memset(&v, 0, sizeof(v));
+    v.Enable = TRUE;
+    hr = IBackgroundCopyJob5_SetProperty(job5, BITS_JOB_PROPERTY_DYNAMIC_CONTENT, v);
+    ok(hr == BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD, "dynamic content with POST: %#lx\n", hr);
+
+    /* the verb reaches the server, the file arrives */
+    serve(L"verb.bin", 30000, 9);
+    url_of(url, L"verb.bin");
+    make_dir(dir, L"verb");
+    swprintf(local, MAX_PATH, L"%ls\\verb.bin", dir);
+    ok(IBackgroundCopyJob2_AddFile(job, url, local) == S_OK, "AddFile failed\n");
+    ok(run_to_end(job) == BG_JOB_STATE_TRANSFERRED, "POST download did not transfer\n");
+    ok(ct_http_get(&args, "/_last_headers", seen, sizeof(seen)) == 200, "GET /_last_headers failed\n");
+    ok(!strncmp(seen, "POST /files/verb.bin\n", 21), "the server saw another request:\n%s\n", seen);
+    hr = H3(http, SetHttpMethod, L"PUT");
+    ok(hr == BG_E_READ_ONLY_PROPERTY_AFTER_RESUME, "SetHttpMethod after Resume: %#lx\n", hr);
+    ok(IBackgroundCopyJob2_Complete(job) == S_OK, "Complete failed\n");
+    ct_served_path(served, &args, L"verb.bin");
+    ok(bt_file_sha256(local, a) && bt_file_sha256(served, b) && !strcmp(a, b),
+       "POST download differs from the served file\n");
+
+done:
+    if (job5)
+        IBackgroundCopyJob5_Release(job5);
+    if (http)
+        H3(http, Release);
+    if (uphttp)
+        H3(uphttp, Release);
+    if (job)
+        ct_drop_job(job);
+    if (up)
+        ct_drop_job(up);
+}
+
+/* ---- IBackgroundCopyJobHttpOptions3 ---- */
+
+static void test_write_only_headers(void)
+{
+    static const WCHAR headers[] = L"X-Winebits-Token: secret\r\n";
+    IBackgroundCopyJob2 *job = ct_new_job(manager, L"write-only", BG_JOB_TYPE_DOWNLOAD);
+    IBackgroundCopyJobHttpOptions3 *http = NULL;
+    IBackgroundCopyJobHttpOptions *http1 = NULL;
+    WCHAR url[BT_URL_MAX], dir[MAX_PATH], local[MAX_PATH], *got = (WCHAR *)1;
+    static char seen[16384];
+    HRESULT hr;
+
+    if (!job || !(http = query(job, &IID_IBackgroundCopyJobHttpOptions3))
+            || !(http1 = query(job, &IID_IBackgroundCopyJobHttpOptions)))
+        goto done;
+    hr = H3(http, SetCustomHeaders, headers);
+    ok(hr == S_OK, "SetCustomHeaders: %#lx\n", hr);
+    hr = H3(http, MakeCustomHeadersWriteOnly);
+    ok(hr == S_OK, "MakeCustomHeadersWriteOnly: %#lx\n", hr);
+    hr = H3(http, MakeCustomHeadersWriteOnly);
+    ok(hr == S_OK, "MakeCustomHeadersWriteOnly again: %#lx\n", hr);
+    hr = H3(http, GetCustomHeaders, &got);
+    ok(hr == E_ACCESSDENIED && !got, "GetCustomHeaders of write-only headers: %#lx %p\n", hr, got);
+    got = (WCHAR *)1;
+    hr = IBackgroundCopyJobHttpOptions_GetCustomHeaders(http1, &got);
+    ok(hr == E_ACCESSDENIED && !got, "HttpOptions GetCustomHeaders: %#lx %p\n", hr, got);
+    /* still writable, still unreadable, and sent */
+    hr = H3(http, SetCustomHeaders, headers);
+    ok(hr == S_OK, "SetCustomHeaders after write-only: %#lx\n", hr);
+    got = (WCHAR *)1;
+    hr = H3(http, GetCustomHeaders, &got);
+    ok(hr == E_ACCESSDENIED && !got, "GetCustomHeaders after setting again: %#lx\n", hr);
+
+    serve(L"wo.bin", 2000, 2);
+    url_of(url, L"wo.bin");
+    make_dir(dir, L"write-only");
+    swprintf(local, MAX_PATH, L"%ls\\wo.bin", dir);
+    ok(IBackgroundCopyJob2_AddFile(job, url, local) == S_OK, "AddFile failed\n");
+    ok(run_to_end(job) == BG_JOB_STATE_TRANSFERRED, "job with write-only headers did not transfer\n");
+    ok(ct_http_get(&args, "/_last_headers", seen, sizeof(seen)) == 200, "GET /_last_headers failed\n");
+    ok(strstr(seen, "X-Winebits-Token: secret") != NULL,
+       "write-only headers did not reach the server; it saw:\n%s\n", seen);
+    ok(IBackgroundCopyJob2_Complete(job) == S_OK, "Complete failed\n");
+done:
+    if (http1)
+        IBackgroundCopyJobHttpOptions_Release(http1);
+    if (http)
+        H3(http, Release);
+    if (job)
+        ct_drop_job(job);
+}
+
+/* A certificate validation callback of this program (free-threaded). */
+struct validator {
+    IUnknown IUnknown_iface;        /* the callback's vtable starts like IUnknown's */
+    LONG ref;
+    BOOL callback;                  /* answers the callback's IID */
+};
+
+static struct validator *impl_from_IUnknown(IUnknown *iface)
+{
+    return CONTAINING_RECORD(iface, struct validator, IUnknown_iface);
+}
+
+static HRESULT WINAPI validator_QueryInterface(IUnknown *iface, REFIID riid, void **obj)
+{
+    struct validator *v = impl_from_IUnknown(iface);
+
+    if (IsEqualGUID(riid, &IID_IUnknown)
+            || (v->callback && IsEqualGUID(riid, &IID_IBackgroundCopyServerCertificateValidationCallback)))
+    {
+        *obj = iface;
+        IUnknown_AddRef(iface);
+        return S_OK;
+    }
+    *obj = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI validator_AddRef(IUnknown *iface)
+{
+    return InterlockedIncrement(&impl_from_IUnknown(iface)->ref);
+}
+
+static ULONG WINAPI validator_Release(IUnknown *iface)
+{
+    return InterlockedDecrement(&impl_from_IUnknown(iface)->ref);
+}
+
+/* ValidateServerCertificate: accepts every chain (never called yet). */
+static HRESULT WINAPI validator_Validate(IUnknown *iface, IBackgroundCopyJob *job,
+                                         IBackgroundCopyFile *file, DWORD len, const BYTE *data,
+                                         DWORD encoding, DWORD store_len, const BYTE *store)
+{
+    return S_OK;
+}
+
+static const struct {
+    IUnknownVtbl unknown;
+    void *validate;
+} validator_vtbl = {
+    { validator_QueryInterface, validator_AddRef, validator_Release },
+    validator_Validate,
+};
+
+static void test_certificate_validation_interface(void)
+{
+    struct validator plain = { { (IUnknownVtbl *)&validator_vtbl }, 1, FALSE };
+    struct validator callback = { { (IUnknownVtbl *)&validator_vtbl }, 1, TRUE };
+    IBackgroundCopyJob2 *job = ct_new_job(manager, L"cert callback", BG_JOB_TYPE_DOWNLOAD);
+    IBackgroundCopyJobHttpOptions3 *http = NULL;
+    WCHAR url[BT_URL_MAX], local[MAX_PATH];
+    BG_JOB_STATE state;
+    HRESULT hr;
+
+    if (!job || !(http = query(job, &IID_IBackgroundCopyJobHttpOptions3)))
+        goto done;
+    hr = H3(http, SetServerCertificateValidationInterface, &plain.IUnknown_iface);
+    ok(hr == E_NOINTERFACE, "object without the callback interface: %#lx\n", hr);
+    hr = H3(http, SetServerCertificateValidationInterface, &callback.IUnknown_iface);
+    ok(hr == S_OK, "SetServerCertificateValidationInterface: %#lx\n", hr);
+    ok(callback.ref > 1, "the service holds no reference to the callback (%ld)\n", callback.ref);
+    hr = H3(http, SetServerCertificateValidationInterface, NULL);
+    ok(hr == S_OK, "SetServerCertificateValidationInterface(NULL): %#lx\n", hr);
+    ok(callback.ref == 1, "callback not released after removing it: %ld references\n", callback.ref);
+    ok(plain.ref == 1, "object without the interface kept: %ld references\n", plain.ref);
+
+    /* an active job refuses a new callback (throttled so it stays active) */
+    serve(L"certcb.bin", 200000, 3);
+    url_of(url, L"certcb.bin");
+    bt_scratch_path(local, &args, L"certcb.bin");
+    ok(IBackgroundCopyJob2_AddFile(job, url, local) == S_OK, "AddFile failed\n");
+    ct_server_control(&args, "throttle_kbps=100");
+    ok(IBackgroundCopyJob2_Resume(job) == S_OK, "Resume failed\n");
+    hr = H3(http, SetServerCertificateValidationInterface, &callback.IUnknown_iface);
+    state = ct_state(job);
+    if (state == BG_JOB_STATE_QUEUED || state == BG_JOB_STATE_CONNECTING
+            || state == BG_JOB_STATE_TRANSFERRING)
+        ok(hr == BG_E_READ_ONLY_WHEN_JOB_ACTIVE, "callback set on an active job: %#lx\n", hr);
+    else
+        trace("job left the active states early (%s); not checked\n", bt_state_name(state));
+    ok(IBackgroundCopyJob2_Suspend(job) == S_OK, "Suspend failed\n");
+    ct_server_control(&args, "throttle_kbps=0");
+    hr = H3(http, SetServerCertificateValidationInterface, &callback.IUnknown_iface);
+    ok(hr == S_OK, "callback set on a suspended job: %#lx\n", hr);
+    /* Cancel lets go of it */
+    ok(IBackgroundCopyJob2_Cancel(job) == S_OK, "Cancel failed\n");
+    ok(callback.ref == 1, "callback not released by Cancel: %ld references\n", callback.ref);
+    hr = H3(http, SetServerCertificateValidationInterface, NULL);
+    ok(hr == (HRESULT)BG_E_INVALID_STATE || hr == (HRESULT)BG_E_NOT_FOUND,
+       "callback of a cancelled job: %#lx\n", hr);
+done:
+    if (http)
+        H3(http, Release);
+    if (job)
+        ct_drop_job(job);
+}
+
 static void test_file_methods(void)
 {
     IBackgroundCopyJob2 *job = ct_new_job(manager, L"file methods", BG_JOB_TYPE_DOWNLOAD);
@@ -913,37 +1200,25 @@ done:
         ct_drop_job(up);
 }
 
-#define RUN(test) do { DWORD t0 = GetTickCount(); test(); \
-        trace("%s: %lu ms\n", #test, GetTickCount() - t0); } while (0)
-
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, TRUE, &manager))
         return 2;
-    if (!args.server_root[0]) {
-        printf("newer_test needs the server root\n");
-        return 2;
-    }
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
-        RUN(test_versioned_clsids);
-        RUN(test_query_interfaces);
-        RUN(test_job3_arguments);
-        RUN(test_ranges_download);
-        RUN(test_replace_prefix_download);
-        RUN(test_job4);
-        RUN(test_job5_properties);
-        RUN(test_max_download_size);
-        RUN(test_custom_headers);
-        RUN(test_client_certificate);
-        RUN(test_file_methods);
-        IBackgroundCopyManager_Release(manager);
+        BT_RUN(test_versioned_clsids);
+        BT_RUN(test_query_interfaces);
+        BT_RUN(test_job3_arguments);
+        BT_RUN(test_ranges_download);
+        BT_RUN(test_replace_prefix_download);
+        BT_RUN(test_job4);
+        BT_RUN(test_job5_properties);
+        BT_RUN(test_max_download_size);
+        BT_RUN(test_custom_headers);
+        BT_RUN(test_client_certificate);
+        BT_RUN(test_http_method);
+        BT_RUN(test_write_only_headers);
+        BT_RUN(test_certificate_validation_interface);
+        BT_RUN(test_file_methods);
     }
-    CoUninitialize();
-    return ct_summary();
+    return bt_end(manager);
 }

@@ -291,22 +291,14 @@ static void test_callback(void)
 
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, FALSE, &manager))
         return 2;
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
         test_reply_data();
         test_reply_file();
         test_reply_too_large();
         test_reply_empty();
         test_callback();
-        IBackgroundCopyManager_Release(manager);
     }
-    CoUninitialize();
-    return winetest_summary();
+    return bt_end(manager);
 }

@@ -66,23 +66,11 @@ static void test_upload(const WCHAR *name, DWORD size)
 
 int main(int argc, char **argv)
 {
-    HRESULT hr;
-
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (!bt_parse_args(argc, argv, &args))
+    if (!bt_begin(argc, argv, &args, TRUE, &manager))
         return 2;
-    if (!args.server_root[0]) {
-        printf("upload_test needs the server root as its third argument\n");
-        return 2;
-    }
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    ok(hr == S_OK, "CoInitializeEx(MTA): %#lx\n", hr);
-    manager = bt_create_manager();
     if (manager) {
         test_upload(L"small.bin", 1000);
         test_upload(L"large.bin", 3 * 1024 * 1024 + 17);
-        IBackgroundCopyManager_Release(manager);
     }
-    CoUninitialize();
-    return winetest_summary();
+    return bt_end(manager);
 }

@@ -6,6 +6,8 @@
  * (crypt32), because only the Windows side can see them; bitsd stores what
  * identifies it (store location and name, and either the SHA-1 thumbprint
  * or the subject).  The getter completes the other half from the store.
+ * The certificate and its private key go to bitsd too (clientcert.c), for
+ * libcurl, in memory only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +169,10 @@ static HRESULT WINAPI http_SetClientCertificateByID(IBackgroundCopyJobHttpOption
         return hr;
     if (FAILED(hr = find_cert(location, store, hash, NULL, &cert)))
         return hr;
+    if (SUCCEEDED(hr = send_cert(job, location, store, hash, NULL)))
+        hr = clientcert_send(job, cert);
     CertFreeCertificateContext(cert);
-    return send_cert(job, location, store, hash, NULL);
+    return hr;
 }
 
 static HRESULT WINAPI http_SetClientCertificateByName(IBackgroundCopyJobHttpOptions *iface,
@@ -186,14 +190,17 @@ static HRESULT WINAPI http_SetClientCertificateByName(IBackgroundCopyJobHttpOpti
         return E_INVALIDARG;
     if (FAILED(hr = find_cert(location, store, NULL, subject, &cert)))
         return hr;
+    if (SUCCEEDED(hr = send_cert(job, location, store, NULL, subject)))
+        hr = clientcert_send(job, cert);
     CertFreeCertificateContext(cert);
-    return send_cert(job, location, store, NULL, subject);
+    return hr;
 }
 
 static HRESULT WINAPI http_RemoveClientCertificate(IBackgroundCopyJobHttpOptions *iface)
 {
     struct job *job = impl_from_IBackgroundCopyJobHttpOptions(iface);
     struct bp_writer w;
+    HRESULT hr;
 
     TRACE("%p\n", job);
     job_begin(job, &w, BP_JOB_SET);
@@ -203,7 +210,9 @@ static HRESULT WINAPI http_RemoveClientCertificate(IBackgroundCopyJobHttpOptions
     bp_put_str(&w, NULL);
     bp_put_bytes(&w, NULL, 0);
     bp_put_str(&w, NULL);
-    return ipc_call_simple(&w);
+    if (FAILED(hr = ipc_call_simple(&w)))
+        return hr;
+    return clientcert_forget(job);
 }
 
 /* The half bitsd does not keep: the thumbprint of a certificate chosen by
@@ -312,8 +321,11 @@ static HRESULT WINAPI http_GetCustomHeaders(IBackgroundCopyJobHttpOptions *iface
     *headers = NULL;
     if (FAILED(hr = job_get_info(job, &info)))
         return hr;
-    /* documented: S_FALSE (and NULL) when the job has no custom headers */
-    if (!info.custom_headers)
+    /* documented: E_ACCESSDENIED after MakeCustomHeadersWriteOnly (bitsd no
+     * longer sends them), S_FALSE (and NULL) when the job has none */
+    if (info.headers_write_only)
+        hr = E_ACCESSDENIED;
+    else if (!info.custom_headers)
         hr = S_FALSE;
     else
         hr = cotask_wide_from_utf8(info.custom_headers, headers);

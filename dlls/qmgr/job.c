@@ -164,6 +164,14 @@ static HRESULT WINAPI job_QueryInterface(IBackgroundCopyJob2 *iface, REFIID riid
         IBackgroundCopyJob2_AddRef(iface);
         return S_OK;
     }
+    /* BITS 10.2 and 10.3 */
+    if (IsEqualGUID(riid, &IID_IBackgroundCopyJobHttpOptions2)
+            || IsEqualGUID(riid, &IID_IBackgroundCopyJobHttpOptions3))
+    {
+        *obj = &job->IBackgroundCopyJobHttpOptions3_iface;
+        IBackgroundCopyJob2_AddRef(iface);
+        return S_OK;
+    }
     *obj = NULL;
     return E_NOINTERFACE;
 }
@@ -260,15 +268,23 @@ static HRESULT WINAPI job_Resume(IBackgroundCopyJob2 *iface)
 static HRESULT WINAPI job_Cancel(IBackgroundCopyJob2 *iface)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
+    HRESULT hr;
+
     TRACE("%p\n", job);
-    return job_action(job, BP_ACTION_CANCEL);
+    if (SUCCEEDED(hr = job_action(job, BP_ACTION_CANCEL)))
+        httpopts3_forget_job(&job->id);
+    return hr;
 }
 
 static HRESULT WINAPI job_Complete(IBackgroundCopyJob2 *iface)
 {
     struct job *job = impl_from_IBackgroundCopyJob2(iface);
+    HRESULT hr;
+
     TRACE("%p\n", job);
-    return job_action(job, BP_ACTION_COMPLETE);
+    if (SUCCEEDED(hr = job_action(job, BP_ACTION_COMPLETE)))
+        httpopts3_forget_job(&job->id);
+    return hr;
 }
 
 static HRESULT WINAPI job_GetId(IBackgroundCopyJob2 *iface, GUID *id)
@@ -852,6 +868,7 @@ HRESULT job_create(const GUID *id, ULONG type, IBackgroundCopyJob2 **out)
     job->IBackgroundCopyJob2_iface.lpVtbl = &job_vtbl;
     jobext_init(job);
     httpopts_init(job);
+    httpopts3_init(job);
     job->refs = 1;
     job->id = *id;
     job->type = type;

@@ -44,6 +44,8 @@ static struct pin pins[] =
     { &IID_IBackgroundCopyJob4 },
     { &IID_IBackgroundCopyJob5 },
     { &IID_IBackgroundCopyJobHttpOptions },
+    { &IID_IBackgroundCopyJobHttpOptions2 },
+    { &IID_IBackgroundCopyJobHttpOptions3 },
     { &IID_IEnumBackgroundCopyJobs },
     { &IID_IEnumBackgroundCopyFiles },
     { &IID_IBackgroundCopyFile },
@@ -61,7 +63,9 @@ static BOOL is_job_iid(const IID *iid)
     return IsEqualGUID(iid, &IID_IBackgroundCopyJob) || IsEqualGUID(iid, &IID_IBackgroundCopyJob2)
         || IsEqualGUID(iid, &IID_IBackgroundCopyJob3) || IsEqualGUID(iid, &IID_IBackgroundCopyJob4)
         || IsEqualGUID(iid, &IID_IBackgroundCopyJob5)
-        || IsEqualGUID(iid, &IID_IBackgroundCopyJobHttpOptions);
+        || IsEqualGUID(iid, &IID_IBackgroundCopyJobHttpOptions)
+        || IsEqualGUID(iid, &IID_IBackgroundCopyJobHttpOptions2)
+        || IsEqualGUID(iid, &IID_IBackgroundCopyJobHttpOptions3);
 }
 
 static BOOL is_file_iid(const IID *iid)

@@ -96,6 +96,7 @@ struct job
     IBackgroundCopyJob2 IBackgroundCopyJob2_iface;          /* job.c: Job, Job2 */
     IBackgroundCopyJob5 IBackgroundCopyJob5_iface;          /* jobext.c: Job3, Job4, Job5 */
     IBackgroundCopyJobHttpOptions IBackgroundCopyJobHttpOptions_iface;  /* httpopts.c */
+    IBackgroundCopyJobHttpOptions3 IBackgroundCopyJobHttpOptions3_iface; /* httpopts3.c: 2, 3 */
     LONG refs;
     GUID id;
     ULONG type;     /* cached: a job's type never changes */
@@ -113,6 +114,13 @@ HRESULT job_set_strings(struct job *job, uint32_t prop, const WCHAR *first,
 HRESULT local_names(const WCHAR *local, char **windows, char **unix_name);
 void jobext_init(struct job *job);
 void httpopts_init(struct job *job);
+/* clientcert.c: the certificate and its private key to bitsd (BP_SET_CLIENT_KEY) */
+struct _CERT_CONTEXT;
+HRESULT clientcert_send(struct job *job, const struct _CERT_CONTEXT *cert);
+HRESULT clientcert_forget(struct job *job);
+void httpopts3_init(struct job *job);
+/* Releases the job's certificate validation callback (Cancel, Complete). */
+void httpopts3_forget_job(const GUID *job);
 
 /* One file object: IBackgroundCopyFile in file.c, File2..File5 in fileext.c. */
 struct file

@@ -3,6 +3,8 @@
  * with MD5 and qop=auth (RFC 7616, RFC 2617), for the origin server
  * (Authorization / 401) and, for absolute-form requests, for the server
  * acting as a forward proxy to itself (Proxy-Authorization / 407).
+ * NTLM (auth_ntlm.c) and Negotiate (auth_negotiate.c) authenticate the
+ * connection and answer their own challenges.
  *
  * Nonces are stateless: hex time + MD5(hex time ":" secret), valid for
  * NONCE_LIFETIME seconds; the secret is random per server start.  Nonce
@@ -60,47 +62,17 @@ static int nonce_is_ours(const char *nonce)
 
 /* ---- Basic ---- */
 
-static int b64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-/* Decodes base64 into 'out' (NUL-terminated); -1 on bad input or overflow. */
-static int b64_decode(const char *in, char *out, size_t cap)
-{
-    unsigned bits = 0, nbits = 0;
-    size_t len = 0;
-
-    for (; *in && *in != '='; in++) {
-        int v = b64_value((unsigned char)*in);
-        if (v < 0)
-            return -1;
-        bits = (bits << 6) | (unsigned)v;
-        nbits += 6;
-        if (nbits >= 8) {
-            nbits -= 8;
-            if (len + 1 >= cap)
-                return -1;
-            out[len++] = (char)((bits >> nbits) & 0xFF);
-        }
-    }
-    out[len] = 0;
-    return memchr(out, 0, len) ? -1 : 0;
-}
-
 static int basic_ok(const char *value, const struct auth_conf *a)
 {
-    char plain[600], expect[520];
+    uint8_t plain[600];
+    char expect[520];
+    ssize_t n;
 
-    if (strncasecmp(value, "Basic ", 6) || b64_decode(value + 6, plain, sizeof(plain)) < 0)
+    if (strncasecmp(value, "Basic ", 6))
         return 0;
+    n = base64_decode(value + 6, plain, sizeof(plain));
     snprintf(expect, sizeof(expect), "%s:%s", a->user, a->password);
-    return !strcmp(plain, expect);
+    return n >= 0 && (size_t)n == strlen(expect) && !memcmp(plain, expect, (size_t)n);
 }
 
 /* ---- Digest ---- */
@@ -217,13 +189,21 @@ int auth_check(struct request_ctx *ctx)
     if (r->absolute_form) {
         stat_add(STAT_PROXIED, 1);
         switch_auth(AUTH_PROXY, &a);
-        if (a.scheme != AUTH_NONE
+        if (a.scheme == AUTH_NTLM && !ntlm_check(ctx, AUTH_PROXY, &a))
+            return 0;
+        if (a.scheme == AUTH_NEGOTIATE && !negotiate_check(ctx, AUTH_PROXY, &a))
+            return 0;
+        if (a.scheme != AUTH_NONE && a.scheme != AUTH_NTLM && a.scheme != AUTH_NEGOTIATE
             && !credentials_ok(r, http_header(r, "Proxy-Authorization"), &a)) {
             challenge(ctx, AUTH_PROXY, &a);
             return 0;
         }
     }
     switch_auth(AUTH_SERVER, &a);
+    if (a.scheme == AUTH_NTLM)          /* authenticates the connection */
+        return ntlm_check(ctx, AUTH_SERVER, &a);
+    if (a.scheme == AUTH_NEGOTIATE)
+        return negotiate_check(ctx, AUTH_SERVER, &a);
     if (a.scheme != AUTH_NONE && !credentials_ok(r, http_header(r, "Authorization"), &a)) {
         challenge(ctx, AUTH_SERVER, &a);
         return 0;

@@ -180,6 +180,10 @@ static int apply_locked(const char *name, const char *value)
             a->scheme = AUTH_BASIC;
         else if (!strcmp(value, "digest"))
             a->scheme = AUTH_DIGEST;
+        else if (!strcmp(value, "ntlm"))
+            a->scheme = AUTH_NTLM;
+        else if (!strcmp(value, "negotiate") && negotiate_available())
+            a->scheme = AUTH_NEGOTIATE;
         else
             return -1;
     } else if (!strcmp(name, "auth_user") || !strcmp(name, "proxy_user")) {
@@ -389,9 +393,13 @@ static size_t last_headers_len;
 void remember_headers(const struct http_request *r)
 {
     size_t len = 0;
-    int i;
+    int i, n0;
 
     pthread_mutex_lock(&headers_lock);
+    /* the request line first, so a test sees the verb too */
+    n0 = snprintf(last_headers, sizeof(last_headers), "%s %s\n", r->method, r->target);
+    if (n0 > 0 && (size_t)n0 < sizeof(last_headers))
+        len = (size_t)n0;
     for (i = 0; i < r->header_count; i++) {
         int n = snprintf(last_headers + len, sizeof(last_headers) - len, "%s: %s\n",
                          r->headers[i].name, r->headers[i].value);

@@ -30,8 +30,10 @@ static void usage(void)
             "                   [--fail-count K] [--max-fragment N] [--delay-final-ack-ms N]\n"
             "                   [--fail-create STATUS] [--throttle-kbps N]\n"
             "                   [--delay-fragment-ms N] [--delay-create-ms N] [--delay-close-ms N]\n"
-            "                   [--auth none|basic|digest] [--auth-user U] [--auth-password P]\n"
-            "                   [--proxy-auth none|basic|digest] [--proxy-user U] [--proxy-password P]\n");
+            "                   [--auth none|basic|digest|ntlm|negotiate] [--auth-user U]\n"
+            "                   [--auth-password P]\n"
+            "                   [--proxy-auth none|basic|digest|ntlm|negotiate] [--proxy-user U]\n"
+            "                   [--proxy-password P]\n");
     exit(2);
 }
 
@@ -84,6 +86,28 @@ static void route_get(struct request_ctx *ctx)
         http_send(ctx->conn, ctx->req, 404, NULL, NULL, 0);
 }
 
+/* Downloads with another verb (IBackgroundCopyJobHttpOptions2::SetHttpMethod):
+ * a server that answers e.g. POST /files/<name> with the file.  A request
+ * body is read and dropped. */
+static int route_other_verb(struct request_ctx *ctx)
+{
+    const char *path = ctx->req->path;
+    char file[PATH_MAX];
+    ssize_t n;
+
+    if (strncmp(path, "/files/", 7) || !name_is_safe(path + 7)
+        || snprintf(file, sizeof(file), "%s/files/%s", config.root, path + 7) >= PATH_MAX)
+        return 0;
+    while ((n = http_body_read(ctx->conn, ctx->req, ctx->iobuf, IOBUF_SIZE)) > 0)
+        ;
+    if (n < 0) {
+        ctx->conn->must_close = 1;
+        return 1;
+    }
+    handle_get_file(ctx, file, 0);
+    return 1;
+}
+
 static void route(struct request_ctx *ctx)
 {
     struct http_request *r = ctx->req;
@@ -106,7 +130,7 @@ static void route(struct request_ctx *ctx)
         handle_put(ctx, r->path + 5);
     else if (!strncmp(r->path, "/app/", 5))
         handle_app(ctx, r->path + 5);
-    else
+    else if (!route_other_verb(ctx))
         http_send(ctx->conn, r, 405, NULL, NULL, 0);
 }
 
@@ -131,6 +155,7 @@ static void *connection_thread(void *arg)
         return NULL;
     }
     http_conn_init(&conn, fd, b->head);
+    memset(&ctx, 0, sizeof(ctx));       /* no NTLM handshake yet */
     ctx.conn = &conn;
     ctx.req = &b->req;
     ctx.iobuf = b->io;

@@ -24,11 +24,26 @@ struct server_config {
 };
 extern struct server_config config;
 
+/* NTLM authenticates a connection, not a request: the handshake state of
+ * one connection towards one target (auth_ntlm.c). */
+struct ntlm_state {
+    int stage;                          /* NTLM_IDLE, NTLM_CHALLENGED, NTLM_DONE */
+    int unicode;                        /* strings of the Type 3 are UTF-16LE */
+    uint8_t challenge[8];               /* server challenge of our Type 2 */
+    uint8_t account[16];                /* MD5 of the user:password it authenticated */
+};
+enum { NTLM_IDLE = 0, NTLM_CHALLENGED, NTLM_DONE };
+
+#define NEGOTIATE_PRINCIPAL_MAX 256
+
 /* One request being handled; handlers answer through ctx->conn. */
 struct request_ctx {
     struct http_conn *conn;
     struct http_request *req;
     uint8_t *iobuf;                     /* IOBUF_SIZE bytes for streaming */
+    struct ntlm_state ntlm[2];          /* of the connection: [AUTH_SERVER], [AUTH_PROXY] */
+    char negotiated[2][NEGOTIATE_PRINCIPAL_MAX]; /* Negotiate: principal authenticated on
+                                                  * the connection per target, "" if none */
 };
 
 /* ---- fault switches and counters (control.c) ---- */
@@ -69,9 +84,9 @@ void stat_name_add(const char *kind, const char *name);
 
 /* Authentication switches (auth.c checks them). */
 enum { AUTH_SERVER = 0, AUTH_PROXY = 1 };
-enum { AUTH_NONE = 0, AUTH_BASIC = 1, AUTH_DIGEST = 2 };
+enum { AUTH_NONE = 0, AUTH_BASIC = 1, AUTH_DIGEST = 2, AUTH_NTLM = 3, AUTH_NEGOTIATE = 4 };
 struct auth_conf {
-    int scheme;                         /* AUTH_NONE, AUTH_BASIC, AUTH_DIGEST */
+    int scheme;                         /* AUTH_NONE, AUTH_BASIC, ... */
     char user[256];
     char password[256];
 };
@@ -103,7 +118,8 @@ void switch_notify_url(char out[URL_MAX]);
 void handle_control(struct request_ctx *ctx);
 void handle_stats(struct request_ctx *ctx);
 /* Keeps the header lines of the last request outside /_control, /_stats and
- * /_last_headers; GET /_last_headers answers them ("Name: value" lines). */
+ * /_last_headers; GET /_last_headers answers them (the request line
+ * "METHOD target", then "Name: value" lines). */
 void remember_headers(const struct http_request *r);
 void handle_last_headers(struct request_ctx *ctx);
 
@@ -165,6 +181,18 @@ void notify_application(struct session *s, int by_reference, const char *data_pa
 /* Checks Authorization (origin server) and, for absolute-form requests,
  * Proxy-Authorization.  Returns 1 to go on; 0 when it answered 401/407. */
 int auth_check(struct request_ctx *ctx);
+/* NTLM (auth_ntlm.c): one step of the handshake on this connection with
+ * target AUTH_SERVER or AUTH_PROXY.  Returns 1 when the connection is
+ * authenticated as 'a'; 0 when it answered 401/407. */
+int ntlm_check(struct request_ctx *ctx, int target, const struct auth_conf *a);
+/* Negotiate with Kerberos (auth_negotiate.c), same contract as ntlm_check;
+ * the connection stays authenticated as the accepted principal.
+ * negotiate_available() is 0 when bits-server was built without GSS-API. */
+int negotiate_check(struct request_ctx *ctx, int target, const struct auth_conf *a);
+int negotiate_available(void);
+/* Base64 of binary data (base64.c); decode returns the length or -1. */
+size_t base64_encode(const void *data, size_t len, char *out, size_t cap);
+ssize_t base64_decode(const char *text, uint8_t *out, size_t cap);
 
 /* ---- plain HTTP resources (files.c, app.c) ---- */
 void handle_get_file(struct request_ctx *ctx, const char *path, int is_reply);

@@ -196,6 +196,20 @@ int bits_server_control(const struct bits_server *srv, const char *query)
     return harness_get(srv, target, resp, sizeof(resp)) == 200 ? 0 : -1;
 }
 
+int bits_server_get(const struct bits_server *srv, const char *path, char *body, size_t cap)
+{
+    char *resp, *start;
+    int status;
+
+    if (!srv || srv->pid <= 0 || !cap || !(resp = malloc(cap + 4096)))
+        return -1;
+    status = harness_get(srv, path, resp, cap + 4096);
+    start = strstr(resp, "\r\n\r\n");
+    snprintf(body, cap, "%s", start ? start + 4 : "");
+    free(resp);
+    return status;
+}
+
 long long bits_server_stat(const struct bits_server *srv, const char *key)
 {
     static const size_t cap = 16384;

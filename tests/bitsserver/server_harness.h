@@ -13,6 +13,7 @@
 #ifndef SERVER_HARNESS_H
 #define SERVER_HARNESS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct bits_server {
@@ -39,5 +40,9 @@ int bits_server_control(const struct bits_server *srv, const char *query);
 
 /* Reads one counter from GET /_stats; returns its value or -1. */
 long long bits_server_stat(const struct bits_server *srv, const char *key);
+
+/* GET <path> (e.g. "/_last_headers"); the body, NUL-terminated, lands in
+ * 'body'.  Returns the HTTP status or -1. */
+int bits_server_get(const struct bits_server *srv, const char *path, char *body, size_t cap);
 
 #endif

@@ -31,6 +31,12 @@ static CURL *curl;
 /* libcurl silently resends a request once when a reused connection dies;
  * tests that cut connections on purpose must start on a fresh one. */
 static int fresh_connection;
+/* NTLM credentials ("user:password") and proxy request() hands libcurl; NULL = none. */
+static struct {
+    const char *user_pwd;
+    const char *proxy;
+    const char *proxy_user_pwd;
+} ntlm;
 
 /* ---- helpers ---- */
 
@@ -127,6 +133,15 @@ static void request(const char *method, const char *url, struct curl_slist *head
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     if (fresh_connection)
         curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+    if (ntlm.user_pwd) {
+        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_NTLM);
+        curl_easy_setopt(curl, CURLOPT_USERPWD, ntlm.user_pwd);
+    }
+    if (ntlm.proxy) {
+        curl_easy_setopt(curl, CURLOPT_PROXY, ntlm.proxy);
+        curl_easy_setopt(curl, CURLOPT_PROXYAUTH, (long)CURLAUTH_NTLM);
+        curl_easy_setopt(curl, CURLOPT_PROXYUSERPWD, ntlm.proxy_user_pwd);
+    }
     if (!strcmp(method, "HEAD"))
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     else if (strcmp(method, "GET"))
@@ -1156,6 +1171,118 @@ static void test_command_line_switches(void **state)
     bits_server_stop(&second);          /* harmless twice */
 }
 
+#define NTLM_USER       "alice"
+#define NTLM_PASSWORD   "S3cr3t pass-4711"
+#define NTLM_PASSWORD_Q "S3cr3t%20pass-4711"
+
+static void expect_ntlm_refusal(const char *url, long status, const char *header)
+{
+    struct response r;
+    char v[64];
+
+    get(url, NULL, &r);
+    assert_int_equal(r.status, status);
+    assert_non_null(header_value(&r, header, v, sizeof(v)));
+    assert_string_equal(v, "NTLM");
+    response_free(&r);
+}
+
+static void expect_ntlm_download(const char *url, const uint8_t *data, size_t len)
+{
+    struct response r;
+
+    get(url, NULL, &r);
+    assert_int_equal(r.result, CURLE_OK);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, data, len);
+    response_free(&r);
+}
+
+/* NTLM (auth=ntlm) with libcurl as the known-good client: the Type 1/2/3
+ * handshake, a BITS upload whose POST bodies go through handshakes,
+ * authentication that holds for the connection, and refusals. */
+static void test_ntlm(void **state)
+{
+    uint8_t *data = make_data(70000, 93);
+    char session[128], path[512], url[512], v[1024];
+    long long challenges;
+    struct curl_slist *h;
+    struct response r;
+    FILE *f;
+
+    if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_NTLM)) {
+        free(data);
+        print_message("libcurl without NTLM: skipped\n");
+        skip();
+    }
+    assert_int_equal(bits_server_control(&server, "auth=ntlm&auth_user=" NTLM_USER
+                                         "&auth_password=" NTLM_PASSWORD_Q), 0);
+    snprintf(path, sizeof(path), "%s/files/ntlm.bin", root);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, 70000, f), 70000);
+    fclose(f);
+    snprintf(url, sizeof(url), "%s/files/ntlm.bin", server.url);
+
+    /* No credentials: a bare challenge.  A Type 1 by hand: a Type 2 back. */
+    expect_ntlm_refusal(url, 401, "WWW-Authenticate");
+    h = curl_slist_append(NULL, "Authorization: NTLM TlRMTVNTUAABAAAABoIIAAAAAAAAAAAAAAAAAAAAAAA=");
+    request("GET", url, h, NULL, 0, 0, &r);
+    curl_slist_free_all(h);
+    assert_int_equal(r.status, 401);
+    assert_non_null(header_value(&r, "WWW-Authenticate", v, sizeof(v)));
+    assert_true(!strncmp(v, "NTLM TlRMTVNTUAACAAAA", 21));      /* "NTLMSSP\0", type 2 */
+    response_free(&r);
+
+    /* The handshake costs one challenge; the connection then stays
+     * authenticated: the second request needs no handshake (a new
+     * connection would have needed one). */
+    ntlm.user_pwd = NTLM_USER ":" NTLM_PASSWORD;
+    challenges = bits_server_stat(&server, "auth_challenges");
+    expect_ntlm_download(url, data, 70000);
+    assert_int_equal(bits_server_stat(&server, "auth_challenges"), challenges + 1);
+    expect_ntlm_download(url, data, 70000);
+    assert_int_equal(bits_server_stat(&server, "auth_challenges"), challenges + 1);
+
+    /* Every BITS_POST on a new connection: the body follows the handshake. */
+    fresh_connection = 1;
+    create_session("/upload/ntlm.bin", session);
+    upload_all("/upload/ntlm.bin", session, data, 70000, 30000, &r);
+    response_free(&r);
+    simple_packet("/upload/ntlm.bin", "Close-Session", session, 200);
+    fresh_connection = 0;
+    assert_file_equals("uploads/ntlm.bin", data, 70000);
+    assert_true(bits_server_stat(&server, "auth_challenges") >= challenges + 5);
+
+    /* Wrong password, wrong user; any domain when the switch names none. */
+    ntlm.user_pwd = NTLM_USER ":nope";
+    expect_ntlm_refusal(url, 401, "WWW-Authenticate");
+    ntlm.user_pwd = "mallory:" NTLM_PASSWORD;
+    expect_ntlm_refusal(url, 401, "WWW-Authenticate");
+    ntlm.user_pwd = "WORKGROUP\\ALICE:" NTLM_PASSWORD;
+    expect_ntlm_download(url, data, 70000);
+    /* DOMAIN\user in the switch: the domain must match too. */
+    assert_int_equal(bits_server_control(&server, "auth_user=BITS%5Calice"), 0);
+    ntlm.user_pwd = "OTHER\\alice:" NTLM_PASSWORD;
+    expect_ntlm_refusal(url, 401, "WWW-Authenticate");
+    ntlm.user_pwd = "bits\\alice:" NTLM_PASSWORD;
+    expect_ntlm_download(url, data, 70000);
+
+    /* The server as a proxy: 407 and Proxy-Authenticate. */
+    assert_int_equal(bits_server_control(&server, "auth=none&proxy_auth=ntlm&proxy_user=proxyuser"
+                                         "&proxy_password=Pr0xy-0815"), 0);
+    snprintf(url, sizeof(url), "http://localhost:%d/files/ntlm.bin", server.port);
+    ntlm.user_pwd = NULL;
+    ntlm.proxy = server.url;
+    ntlm.proxy_user_pwd = "proxyuser:Pr0xy-0815";
+    expect_ntlm_download(url, data, 70000);
+    ntlm.proxy_user_pwd = "proxyuser:wrong";
+    expect_ntlm_refusal(url, 407, "Proxy-Authenticate");
+    memset(&ntlm, 0, sizeof(ntlm));
+    free(data);
+}
+
 #define T(f) cmocka_unit_test_setup(f, reset_switches)
 
 int main(void)
@@ -1188,6 +1315,7 @@ int main(void)
         T(test_put),
         T(test_stats),
         T(test_command_line_switches),
+        T(test_ntlm),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
