@@ -90,8 +90,15 @@ enum bp_msg_type {
     BP_SUBSCRIBE = 12,
 
     /* Pushed by bitsd, seq 0: guid, u32 enum bp_event, u32 file index
-     * (BP_NO_FILE unless BP_EVENT_FILE_TRANSFERRED).  qmgr answers every
-     * event with BP_EVENT_RESULT. */
+     * (BP_NO_FILE unless BP_EVENT_FILE_TRANSFERRED or _SERVER_CERT).  qmgr
+     * answers every event with BP_EVENT_RESULT.
+     * BP_EVENT_SERVER_CERT (not a subscription: sent to every events
+     * connection while a job with BP_PROP_CERT_VALIDATION opens an https
+     * transfer) adds: bytes certificate (DER X.509 of the server), u32
+     * count, count x bytes (DER, the chain libcurl saw, the server's
+     * first).  The result is the HRESULT of ValidateServerCertificate, or
+     * BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED from a process that
+     * holds no callback for the job. */
     BP_EVENT = 13,
 
     /* req: guid, u32 enum bp_event, i32 hr returned by the callback (or
@@ -142,6 +149,7 @@ enum bp_event {
     BP_EVENT_ERROR = 2,
     BP_EVENT_MODIFICATION = 3,
     BP_EVENT_FILE_TRANSFERRED = 4,
+    BP_EVENT_SERVER_CERT = 5,
 };
 
 enum bp_job_action {
@@ -185,6 +193,8 @@ enum bp_job_prop {
                                      * "BITS_POST") = the default (download jobs only) */
     BP_PROP_HEADERS_WRITE_ONLY = 19,/* no value: from now on the custom headers are
                                      * never sent back in BP_JOB_INFO (cannot be undone) */
+    BP_PROP_CERT_VALIDATION = 20,   /* u32: 1 = a program set a server certificate
+                                     * validation callback (HttpOptions3), 0 = removed */
 };
 
 /* BITS_JOB_PROPERTY_ID */

@@ -81,6 +81,7 @@ struct job_newer {
     /* HttpOptions2/3 */
     char *http_method;              /* NULL: the default verb of the job type */
     uint32_t headers_write_only;    /* GetCustomHeaders refused for good */
+    uint32_t cert_validation;       /* a validation callback was set (certcb.c) */
 };
 
 #define BP_DEFAULT_MAX_DOWNLOAD_TIME 7776000u   /* 90 days (SetMaximumDownloadTime) */
@@ -165,6 +166,11 @@ struct job {
     int64_t active_ms;
     int64_t active_tick_ms;
     int64_t last_mod_ms;            /* MINIMUM_NOTIFICATION_INTERVAL_MS throttle */
+
+    /* BP_EVENT_SERVER_CERT asked, no verdict yet: the connections asked
+     * (ids) that have not answered (certcb.c) */
+    unsigned *cert_asked;
+    unsigned n_cert_asked;
 };
 
 uint64_t filetime_now(void);
@@ -324,6 +330,13 @@ int32_t notify_subscribe(struct bitsd *d, struct conn *c, const uint8_t id[16], 
 void notify_result(struct bitsd *d, struct conn *c, const uint8_t id[16], uint32_t event,
                    int32_t hr);
 void notify_conn_gone(struct bitsd *d, struct conn *c);
+/* ---- certcb.c: the server certificate validation callback ---- */
+/* Asks every events connection about 'chain' for the job's running
+ * transfer; the verdict goes to xfer_cert_verdict. */
+void certcb_ask(struct bitsd *d, struct job *job, const struct xfer_cert_chain *chain);
+void certcb_result(struct bitsd *d, struct conn *c, const uint8_t id[16], int32_t hr);
+void certcb_conn_gone(struct bitsd *d, struct conn *c);
+void certcb_clear(struct job *job);
 /* Windows command-line rules (CommandLineToArgvW); NULL-terminated, free with argv_free. */
 char **split_cmdline(const char *cmdline, int *argc);
 void argv_free(char **argv);
@@ -335,6 +348,11 @@ unsigned control_fds(struct bitsd *d, struct curl_waitfd *fds, unsigned max);
 void control_run(struct bitsd *d);
 int control_send_event(struct conn *c, const uint8_t id[16], uint32_t event, uint32_t file);
 int conn_has_events(const struct conn *c);
+unsigned conn_id(const struct conn *c);
+/* BP_EVENT_SERVER_CERT to every events connection; returns how many took
+ * it and their ids in *ids (malloc'd, NULL when none). */
+unsigned control_send_cert_events(struct bitsd *d, const uint8_t id[16], uint32_t file,
+                                  const struct xfer_cert_chain *chain, unsigned **ids);
 void control_close_all(struct bitsd *d);
 
 #endif

@@ -174,6 +174,54 @@ int control_send_event(struct conn *c, const uint8_t id[16], uint32_t event, uin
     return rc;
 }
 
+unsigned conn_id(const struct conn *c)
+{
+    return c->id;
+}
+
+static int send_cert_event(struct conn *c, const uint8_t id[16], uint32_t file,
+                           const struct xfer_cert_chain *chain)
+{
+    struct bp_writer w;
+    unsigned i;
+    int rc;
+
+    if (c->dead || !c->events || !chain->count)
+        return -1;
+    bp_writer_init(&w);
+    bp_begin_frame(&w, BP_EVENT, 0);
+    bp_put_guid(&w, id);
+    bp_put_u32(&w, BP_EVENT_SERVER_CERT);
+    bp_put_u32(&w, file);
+    bp_put_bytes(&w, chain->der[0], (uint32_t)chain->len[0]);
+    bp_put_u32(&w, chain->count);
+    for (i = 0; i < chain->count; i++)
+        bp_put_bytes(&w, chain->der[i], (uint32_t)chain->len[i]);
+    bp_end_frame(&w);
+    rc = w.failed ? -1 : queue_frame(c, &w);
+    bp_writer_free(&w);
+    return rc;
+}
+
+unsigned control_send_cert_events(struct bitsd *d, const uint8_t id[16], uint32_t file,
+                                  const struct xfer_cert_chain *chain, unsigned **ids)
+{
+    struct conn *c;
+    unsigned n = 0, *grown;
+
+    *ids = NULL;
+    for (c = d->conns; c; c = c->next) {
+        if (!c->events || c->dead)
+            continue;
+        if (!(grown = realloc(*ids, (n + 1) * sizeof(**ids))))
+            break;
+        *ids = grown;
+        if (send_cert_event(c, id, file, chain) == 0)
+            (*ids)[n++] = c->id;
+    }
+    return n;
+}
+
 /* ---- requests ---- */
 
 /* Parsed fields of one request; freed in one place. */
@@ -334,6 +382,7 @@ static void get_newer_set(struct bp_reader *r, struct job_set *set, struct req *
     case BP_PROP_PEER_CACHING:
     case BP_PROP_MAX_DOWNLOAD_TIME:
     case BP_PROP_SECURITY_FLAGS:
+    case BP_PROP_CERT_VALIDATION:
         set->u32 = bp_get_u32(r);
         break;
     case BP_PROP_CUSTOM_HEADERS:
@@ -770,6 +819,7 @@ static void accept_conns(struct bitsd *d)
 static void conn_free(struct bitsd *d, struct conn *c)
 {
     notify_conn_gone(d, c);
+    certcb_conn_gone(d, c);
     close(c->fd);
     free(c->sid);
     free(c->in);

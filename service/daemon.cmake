@@ -13,6 +13,7 @@ add_library(bitsdcore STATIC
   ${CMAKE_CURRENT_LIST_DIR}/clientkey.c
   ${CMAKE_CURRENT_LIST_DIR}/sched.c
   ${CMAKE_CURRENT_LIST_DIR}/notify.c
+  ${CMAKE_CURRENT_LIST_DIR}/certcb.c
   ${CMAKE_CURRENT_LIST_DIR}/expire.c
   ${CMAKE_CURRENT_LIST_DIR}/control.c
   ${CMAKE_CURRENT_LIST_DIR}/localpath.c

@@ -14,12 +14,14 @@ add_library(xferengine STATIC
   ${CMAKE_CURRENT_LIST_DIR}/localcopy.c
   ${CMAKE_CURRENT_LIST_DIR}/sizepass.c
   ${CMAKE_CURRENT_LIST_DIR}/httputil.c
-  ${CMAKE_CURRENT_LIST_DIR}/tlswatch.c)
+  ${CMAKE_CURRENT_LIST_DIR}/tlswatch.c
+  ${CMAKE_CURRENT_LIST_DIR}/certcheck.c)
 target_include_directories(xferengine PUBLIC
   ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_SOURCE_DIR}/common)
 target_compile_definitions(xferengine PRIVATE _GNU_SOURCE)
 target_link_libraries(xferengine PUBLIC PkgConfig::CURL bitsproto xfersaved)
-# tlswatch.c: OpenSSL's client certificate callback (libssl-dev)
+# tlswatch.c: OpenSSL's client certificate callback; certcheck.c: DER and
+# key pins of the server chain (libssl-dev)
 find_package(OpenSSL REQUIRED)
 target_link_libraries(xferengine PRIVATE OpenSSL::SSL)

@@ -575,6 +575,8 @@ int http_op_prepare(struct http_op *op, const char *url, const struct http_conf 
         if (apply_proxy(e, conf, url) < 0)
             return -1;
         apply_security(e, conf);
+        if (conf->pinned_key)
+            curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, conf->pinned_key);
         if (apply_custom_headers(op, conf->custom_headers) < 0)
             return -1;
     }

@@ -62,6 +62,9 @@ struct http_conf {
      * key), owned: http_conf_set_client_key / http_conf_clear_client_key */
     unsigned char *client_cert, *client_key;
     size_t client_cert_len, client_key_len;
+    /* CURLOPT_PINNEDPUBLICKEY ("sha256//..."): the server key a validation
+     * callback accepted (certcheck.c), NULL for none */
+    const char *pinned_key;
 };
 
 /* Trust: libcurl's system CAs, plus the PEM file named by this environment

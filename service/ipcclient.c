@@ -201,6 +201,19 @@ static int read_frame(struct ipc_client *c, uint16_t *type, uint32_t *seq, int t
     return read_exact(c, c->reply, plen, c->timeout_ms) < 0 ? -1 : 0;
 }
 
+/* BP_EVENT_SERVER_CERT: the leaf and the chain's length (bitsproto.h). */
+static void take_cert(struct bp_reader *r, struct ipc_event *ev)
+{
+    const uint8_t *der = bp_get_bytes(r, &ev->cert_len);
+
+    ev->chain_count = bp_get_u32(r);
+    if (r->failed || !der || !(ev->cert = malloc(ev->cert_len ? ev->cert_len : 1))) {
+        r->failed = 1;
+        return;
+    }
+    memcpy(ev->cert, der, ev->cert_len);
+}
+
 static void queue_event(struct ipc_client *c)
 {
     struct ipc_event *ev;
@@ -215,6 +228,10 @@ static void queue_event(struct ipc_client *c)
     bp_get_guid(&r, ev->job);
     ev->event = bp_get_u32(&r);
     ev->file = bp_get_u32(&r);
+    ev->cert = NULL;
+    ev->cert_len = ev->chain_count = 0;
+    if (!r.failed && ev->event == BP_EVENT_SERVER_CERT)
+        take_cert(&r, ev);
     if (!r.failed)
         c->n_events++;
 }

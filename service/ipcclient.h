@@ -18,6 +18,11 @@ struct ipc_event {
     uint8_t job[16];
     uint32_t event;
     uint32_t file;
+    /* BP_EVENT_SERVER_CERT: the server's certificate (DER, malloc'd: the
+     * receiver frees it) and the length of the chain; NULL and 0 else */
+    uint8_t *cert;
+    uint32_t cert_len;
+    uint32_t chain_count;
 };
 
 struct ipc_client {

@@ -118,6 +118,7 @@ void job_free(struct job *job)
     job_data_free(&job->j);
     job_clear_creds(job);
     free(job->file_events);
+    free(job->cert_asked);
     free(job);
 }
 

@@ -413,6 +413,10 @@ int32_t jobs_newer_apply(struct bitsd *d, struct job *job, const struct job_set 
     case BP_PROP_HEADERS_WRITE_ONLY:
         x->headers_write_only = 1;      /* documented: cannot be undone */
         return S_OK;
+    case BP_PROP_CERT_VALIDATION:
+        /* qmgr checked the state (BG_E_READ_ONLY_WHEN_JOB_ACTIVE) */
+        x->cert_validation = set->u32 != 0;
+        return S_OK;
     default:
         return E_INVALIDARG;
     }

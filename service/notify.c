@@ -189,6 +189,10 @@ void notify_result(struct bitsd *d, struct conn *c, const uint8_t id[16], uint32
 
     if (!job)
         return;
+    if (event == BP_EVENT_SERVER_CERT) {
+        certcb_result(d, c, id, hr);
+        return;
+    }
     if (event == BP_EVENT_MODIFICATION) {
         if (job->mod_waiting)
             job->mod_waiting--;

@@ -149,6 +149,7 @@ static void cb_finished(void *ctx, const struct xfer_result *res)
     struct job *job = ctx;
 
     job->xfer = NULL;
+    certcb_clear(job);
     if (job->ckpt_failed) {
         job->ckpt_failed = 0;
         transfer_error(job, BP_E_DISK_FULL, BP_CONTEXT_LOCAL_FILE, 0);
@@ -193,12 +194,22 @@ static void cb_headers(void *ctx, const char *text)
     f->response_headers = copy;
 }
 
+/* HttpOptions3: the engine has the server's chain; the program judges it
+ * (certcb.c), the answer comes later through xfer_cert_verdict. */
+static void cb_server_cert(void *ctx, const struct xfer_cert_chain *chain)
+{
+    struct job *job = ctx;
+
+    certcb_ask(job->d, job, chain);
+}
+
 static const struct xfer_callbacks callbacks = {
     .checkpoint = cb_checkpoint,
     .progress = cb_progress,
     .finished = cb_finished,
     .size_known = cb_size_known,
     .headers = cb_headers,
+    .server_cert = cb_server_cert,
 };
 
 /* ---- Negotiate identities (kerberos.h) ---- */
@@ -421,6 +432,7 @@ static void start_transfer(struct bitsd *d, struct job *job)
     /* another verb than GET: not a file with a size and Range (jobs_newer.c) */
     req.dynamic = job->j.x.dynamic_content != 0 || job->j.x.http_method;
     req.http_method = job->j.x.http_method;
+    req.validate_server_cert = job->j.x.cert_validation != 0;
     xfer_saved_view(&job->j.ck, &req.resume);
     req.source_size = job->j.ck.source_size;
     req.source_mtime_ns = job->j.ck.source_mtime_ns;
@@ -452,6 +464,7 @@ void sched_stop_job(struct job *job)
         xfer_abort(job->xfer);
         job->xfer = NULL;
     }
+    certcb_clear(job);
     job->next_file = 0;
 }
 

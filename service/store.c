@@ -52,7 +52,9 @@ static const char schema[] =
     " PRIMARY KEY(job, idx));"
     /* HttpOptions2/3, likewise: a job without a row has the defaults */
     "CREATE TABLE IF NOT EXISTS jobs_http("
-    " job BLOB PRIMARY KEY, http_method TEXT, headers_write_only INTEGER);";
+    " job BLOB PRIMARY KEY, http_method TEXT, headers_write_only INTEGER);"
+    /* HttpOptions3 validation callback set: a row means yes */
+    "CREATE TABLE IF NOT EXISTS jobs_certcb(job BLOB PRIMARY KEY);";
 
 static int32_t hr_from_sqlite(int rc)
 {
@@ -322,6 +324,20 @@ static int save_http(sqlite3 *db, const struct job_data *jd)
     return step_done(st);
 }
 
+static int save_certcb(sqlite3 *db, const struct job_data *jd)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, jd->x.cert_validation ? "INSERT OR REPLACE INTO jobs_certcb VALUES(?)"
+                                                      : "DELETE FROM jobs_certcb WHERE job=?",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    return step_done(st);
+}
+
 int32_t store_save_job(struct store *s, const struct job_data *jd)
 {
     int rc;
@@ -330,7 +346,8 @@ int32_t store_save_job(struct store *s, const struct job_data *jd)
     if (rc == SQLITE_OK && (rc = save_row(s->db, jd)) == SQLITE_OK
         && (rc = save_files(s->db, jd)) == SQLITE_OK && (rc = save_ckpt(s->db, jd)) == SQLITE_OK
         && (rc = save_newer(s->db, jd)) == SQLITE_OK
-        && (rc = save_http(s->db, jd)) == SQLITE_OK)
+        && (rc = save_http(s->db, jd)) == SQLITE_OK
+        && (rc = save_certcb(s->db, jd)) == SQLITE_OK)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return S_OK;
@@ -346,7 +363,8 @@ int32_t store_delete_job(struct store *s, const uint8_t id[16])
     static const char *const sql[] = {
         "DELETE FROM files WHERE job=?", "DELETE FROM checkpoints WHERE job=?",
         "DELETE FROM jobs_newer WHERE job=?", "DELETE FROM files_newer WHERE job=?",
-        "DELETE FROM jobs_http WHERE job=?", "DELETE FROM jobs WHERE id=?",
+        "DELETE FROM jobs_http WHERE job=?", "DELETE FROM jobs_certcb WHERE job=?",
+        "DELETE FROM jobs WHERE id=?",
     };
     sqlite3_stmt *st;
     unsigned i;
@@ -571,6 +589,23 @@ static int load_http(sqlite3 *db, struct job_data *jd)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int load_certcb(sqlite3 *db, struct job_data *jd)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM jobs_certcb WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        jd->x.cert_validation = 1;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void *ctx)
 {
     sqlite3_stmt *st;
@@ -585,7 +620,8 @@ int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void 
         memset(&jd, 0, sizeof(jd));
         load_row(st, &jd);
         if (load_files(s->db, &jd) < 0 || load_ckpt(s->db, &jd) < 0
-            || load_newer(s->db, &jd) < 0 || load_http(s->db, &jd) < 0) {
+            || load_newer(s->db, &jd) < 0 || load_http(s->db, &jd) < 0
+            || load_certcb(s->db, &jd) < 0) {
             job_data_free(&jd);
             rc = SQLITE_ERROR;
             break;

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bitserr.h"
@@ -64,6 +65,7 @@ static void destroy_xfer(struct xfer *x)
     download_release(x);
     localcopy_release(x);
     sizepass_release(x);
+    certcheck_release(x);
     http_op_cleanup(&x->op);
     xfer_saved_clear(&x->st);
     for (i = 0; i < x->n_creds; i++) {
@@ -468,6 +470,7 @@ struct xfer *xfer_start(struct xfer_engine *e, const struct xfer_request *req,
                         const struct xfer_callbacks *cb, void *ctx)
 {
     struct xfer *x = calloc(1, sizeof(*x));
+    xfer_step_fn first;
 
     if (!x)
         return NULL;
@@ -490,7 +493,11 @@ struct xfer *xfer_start(struct xfer_engine *e, const struct xfer_request *req,
     x->shown[3] = x->st.reply_total;
     /* Work starts from xfer_engine_run, so no callback runs inside
      * xfer_start. */
-    xfer_schedule(x, x->kind == XFER_DOWNLOAD ? download_begin : upload_begin);
+    first = x->kind == XFER_DOWNLOAD ? download_begin : upload_begin;
+    if (req->validate_server_cert && !x->source_path && !strncasecmp(x->url, "https://", 8))
+        certcheck_begin(x, first);
+    else
+        xfer_schedule(x, first);
     x->next = e->xfers;
     e->xfers = x;
     return x;

@@ -130,6 +130,19 @@ struct xfer_request {
     /* Downloads: the verb of the GET requests (IBackgroundCopyJobHttpOptions2
      * SetHttpMethod), NULL for GET.  The daemon sets dynamic with it. */
     const char *http_method;
+    /* HttpOptions3 SetServerCertificateValidationInterface: before the
+     * first request of an https transfer the engine makes a TLS handshake
+     * of its own (no request), reports the server's chain through
+     * xfer_callbacks.server_cert and waits for xfer_cert_verdict.  The
+     * requests that follow accept only that server key (pinned). */
+    int validate_server_cert;
+};
+
+/* The server's certificates as DER, the server's own first. */
+struct xfer_cert_chain {
+    unsigned count;
+    const uint8_t *const *der;
+    const size_t *len;
 };
 
 /* One file of a download job whose size is still unknown. */
@@ -162,6 +175,11 @@ struct xfer_callbacks {
     /* The response headers of the file's last answer ("Name: value\r\n"
      * lines, status line first), for IBackgroundCopyFile5.  May be NULL. */
     void (*headers)(void *ctx, const char *text);
+    /* xfer_request.validate_server_cert: the chain to judge; the transfer
+     * waits until xfer_cert_verdict (which may be called from here).  The
+     * chain is valid during the call only.  NULL: every chain is refused
+     * with BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED. */
+    void (*server_cert)(void *ctx, const struct xfer_cert_chain *chain);
 };
 
 struct xfer_engine *xfer_engine_new(void);
@@ -177,6 +195,10 @@ long xfer_engine_timeout(struct xfer_engine *e);
 /* Starts a transfer; strings are copied.  Returns NULL only on allocation failure. */
 struct xfer *xfer_start(struct xfer_engine *e, const struct xfer_request *req,
                         const struct xfer_callbacks *cb, void *ctx);
+/* The answer to server_cert: S_OK goes on (pinned to that server key), a
+ * failure ends the transfer in TRANSIENT_ERROR with that HRESULT and
+ * BP_CONTEXT_SERVER_CERTIFICATE_CALLBACK.  Ignored when nothing waits. */
+void xfer_cert_verdict(struct xfer *x, int32_t hr);
 /* Stops a transfer at once (Suspend, daemon shutdown); no finished callback. */
 void xfer_abort(struct xfer *x);
 

@@ -126,6 +126,11 @@ struct xfer {
     uint64_t max_size;
     int dynamic;
     char *http_method;          /* downloads: the verb instead of GET, NULL for GET */
+
+    /* server certificate validation (certcheck.c) */
+    xfer_step_fn cert_next;     /* step once the chain is accepted */
+    int cert_waiting;           /* server_cert reported, no verdict yet */
+    char *pinned_key;           /* "sha256//<base64>" of the judged server key */
 };
 
 /* transfer.c */
@@ -161,6 +166,10 @@ void localcopy_release(struct xfer *x);
 /* sizepass.c: learns the sizes of xfer_request.probes, then runs 'next' */
 void sizepass_begin(struct xfer *x, xfer_step_fn next);
 void sizepass_release(struct xfer *x);
+
+/* certcheck.c: handshake, chain to the daemon, verdict, then 'next' */
+void certcheck_begin(struct xfer *x, xfer_step_fn next);
+void certcheck_release(struct xfer *x);
 
 /* upload.c */
 void upload_begin(struct xfer *x);

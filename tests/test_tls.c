@@ -3,8 +3,10 @@
  * (tests/tls/tls_front.sh, certificates made at test time), trust from
  * BITSD_CA_FILE, the WinHTTP-style errors for an unknown CA, a name
  * mismatch, an expired certificate and a missing client certificate, the
- * BG_SSL_IGNORE_* flags that lift the first three, and the client key pair of BP_SET_CLIENT_KEY: used
- * by libcurl, never written to disk, gone after a restart of bitsd.
+ * BG_SSL_IGNORE_* flags that lift the first three, the client key pair of BP_SET_CLIENT_KEY: used
+ * by libcurl, never written to disk, gone after a restart of bitsd, and the
+ * server certificate validation callback (BP_EVENT_SERVER_CERT): asked
+ * before any data with the server's certificate, its answer applied.
  *
  * Skipped (exit 77) when stunnel is not installed; CI installs stunnel4.
  */
@@ -347,6 +349,133 @@ static void client_certificate_in_memory_only(void **state)
     free(key);
 }
 
+/* ---- the server certificate validation callback (HttpOptions3) ---- */
+
+#define CERT_CALLBACK_CONTEXT   8u                  /* BG_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK */
+#define REFUSED_BY_CALLBACK     BP_HR(0x8004F00Du)  /* any HRESULT the program chooses */
+
+/* Waits for BP_EVENT_SERVER_CERT of 'id' on the events connection and
+ * checks it shows the good door's certificate; 0 on timeout. */
+static int expect_cert_event(struct ipc_client *ev, const uint8_t id[16])
+{
+    struct ipc_event e;
+    size_t der_len;
+    unsigned char *der = read_whole("server.der", &der_len);
+    int got = 0;
+
+    while (!got && ipc_wait_event(ev, 30000, &e) == 1) {
+        if (e.event != BP_EVENT_SERVER_CERT || memcmp(e.job, id, 16)) {
+            free(e.cert);
+            continue;
+        }
+        got = 1;
+        assert_int_equal(e.file, 0);
+        assert_true(e.chain_count >= 1);
+        assert_int_equal(e.cert_len, der_len);
+        assert_memory_equal(e.cert, der, der_len);
+        free(e.cert);
+    }
+    free(der);
+    return got;
+}
+
+static void answer_cert(struct ipc_client *ev, const uint8_t id[16], int32_t result)
+{
+    ipc_begin(ev, BP_EVENT_RESULT);
+    bp_put_guid(&ev->req, id);
+    bp_put_u32(&ev->req, BP_EVENT_SERVER_CERT);
+    bp_put_i32(&ev->req, result);
+    assert_int_equal(call(ev), S_OK);
+}
+
+/* TRANSIENT_ERROR with 'hr' in the callback's context (documented). */
+static void expect_callback_error(struct ipc_client *c, const uint8_t id[16], int32_t hr)
+{
+    struct bp_job_info info;
+    uint32_t s = sv_wait_state(c, id, BP_STATE_TRANSIENT_ERROR, 30);
+
+    assert_int_equal(sv_info(c, id, &info), S_OK);
+    if (s != BP_STATE_TRANSIENT_ERROR)
+        print_message("state %u error 0x%08x context %u\n", info.state,
+                      (unsigned)info.error_code, info.error_context);
+    assert_int_equal(s, BP_STATE_TRANSIENT_ERROR);
+    assert_int_equal((uint32_t)info.error_code, (uint32_t)hr);
+    assert_int_equal(info.error_context, CERT_CALLBACK_CONTEXT);
+    assert_int_equal(info.bytes_transferred, 0);
+    bp_job_info_free(&info);
+}
+
+static void cert_callback_judges_before_data(void **state)
+{
+    struct ipc_client c, ev;
+    struct bp_job_info info;
+    uint8_t id[16];
+    char digest[65];
+
+    sv_connect(&c, 0);
+    sv_connect(&ev, BP_HELLO_EVENTS);
+
+    /* accepted: asked once, nothing moved before the answer, then the file */
+    make_job(&c, "tls-cb-ok.bin", BP_JOB_DOWNLOAD, tls.good, id, digest);
+    assert_int_equal(sv_set_u32(&c, id, BP_PROP_CERT_VALIDATION, 1), S_OK);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    assert_true(expect_cert_event(&ev, id));
+    assert_int_equal(sv_info(&c, id, &info), S_OK);
+    assert_int_equal(info.state, BP_STATE_CONNECTING);
+    assert_int_equal(info.bytes_transferred, 0);
+    bp_job_info_free(&info);
+    answer_cert(&ev, id, S_OK);
+    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-cb-ok.bin", digest);
+
+    /* refused: the callback's own HRESULT, no data */
+    make_job(&c, "tls-cb-no.bin", BP_JOB_UPLOAD_REPLY, tls.good, id, digest);
+    assert_int_equal(sv_set_u32(&c, id, BP_PROP_CERT_VALIDATION, 1), S_OK);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    assert_true(expect_cert_event(&ev, id));
+    answer_cert(&ev, id, REFUSED_BY_CALLBACK);
+    expect_callback_error(&c, id, REFUSED_BY_CALLBACK);
+
+    /* the process that holds the callback goes away without an answer */
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    assert_true(expect_cert_event(&ev, id));
+    ipc_close(&ev);
+    expect_callback_error(&c, id, BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
+    ipc_close(&c);
+}
+
+/* No process to ask (the program and the service are gone), also after a
+ * restart of bitsd: the job remembers it has a callback. */
+static void cert_callback_unreachable(void **state)
+{
+    struct ipc_client c, ev;
+    uint8_t id[16];
+    char digest[65];
+
+    sv_connect(&c, 0);
+    make_job(&c, "tls-cb-gone.bin", BP_JOB_DOWNLOAD, tls.good, id, digest);
+    assert_int_equal(sv_set_u32(&c, id, BP_PROP_CERT_VALIDATION, 1), S_OK);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    expect_callback_error(&c, id, BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
+    ipc_close(&c);
+
+    sv_stop_daemon(SIGTERM);
+    assert_int_equal(start_daemon_trusting_ca(), 0);
+    sv_connect(&c, 0);
+    sv_connect(&ev, BP_HELLO_EVENTS);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    assert_true(expect_cert_event(&ev, id));
+    /* a service that holds no callback for the job says so */
+    answer_cert(&ev, id, BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
+    expect_callback_error(&c, id, BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED);
+
+    /* callback removed: no question, the transfer runs */
+    assert_int_equal(sv_set_u32(&c, id, BP_PROP_CERT_VALIDATION, 0), S_OK);
+    assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
+    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-cb-gone.bin", digest);
+    ipc_close(&ev);
+    ipc_close(&c);
+}
+
 /* Without BITSD_CA_FILE the test CA is unknown: the trust came from it. */
 static void trust_comes_from_ca_file(void **state)
 {
@@ -371,6 +500,8 @@ int main(void)
         cmocka_unit_test(name_mismatch_fails_unless_ignored),
         cmocka_unit_test(expired_fails_unless_ignored),
         cmocka_unit_test(client_certificate_in_memory_only),
+        cmocka_unit_test(cert_callback_judges_before_data),
+        cmocka_unit_test(cert_callback_unreachable),
         cmocka_unit_test(trust_comes_from_ca_file),
     };
 

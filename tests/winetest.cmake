@@ -86,15 +86,16 @@ else()
   endforeach()
 endif()
 
-# Client certificates over HTTPS (tests/tls): bits-server behind stunnel,
-# the prefix's bitsd restarted to trust the test CA.  Exit 77: no stunnel.
-set(WINETEST_TLS_PROGRAMS tls_test.exe)
+# Client certificates (tls) and the server certificate validation callback
+# (certcb) over HTTPS (tests/tls): bits-server behind stunnel, the prefix's
+# bitsd restarted to trust the test CA.  Exit 77: no stunnel.
+set(WINETEST_TLS_PROGRAMS tls_test.exe certcb_test.exe)
 if(WINEBITS_WIN32 AND WINE32_LOADER)
-  list(APPEND WINETEST_TLS_PROGRAMS i386/tls_test.exe)
+  list(APPEND WINETEST_TLS_PROGRAMS i386/tls_test.exe i386/certcb_test.exe)
 endif()
 foreach(program ${WINETEST_TLS_PROGRAMS})
-  string(REPLACE "i386/tls_test.exe" "winetest32_tls" name "${program}")
-  string(REPLACE "tls_test.exe" "winetest_tls" name "${name}")
+  string(REGEX REPLACE "^i386/(.*)_test\\.exe$" "winetest32_\\1" name "${program}")
+  string(REGEX REPLACE "^(.*)_test\\.exe$" "winetest_\\1" name "${name}")
   add_test(NAME ${name}
     COMMAND bash "${CMAKE_CURRENT_LIST_DIR}/tls/run_tls_test.sh" "${BITS_BIN_DIR}"
             "${WINETEST_PREFIX}" ${program} "${WINETEST_RUNS}/${name}")

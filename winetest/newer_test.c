@@ -21,6 +21,7 @@
 #include <bits2_5.h>
 #include <bits3_0.h>
 #include <bits5_0.h>
+#include "httpopts3.h"
 
 /* ---- what mingw's SDK headers lack (values from the Windows SDK) ---- */
 
@@ -33,9 +34,6 @@ DEFINE_GUID(IID_IBackgroundCopyFile3, 0x659cdeaa, 0x489e, 0x11d9, 0xa9,0xcd, 0x0
 DEFINE_GUID(IID_IBackgroundCopyFile4, 0xef7e0655, 0x7888, 0x4960, 0xb0,0xe5, 0x73,0x08,0x46,0xe0,0x34,0x92);
 DEFINE_GUID(IID_IBackgroundCopyFile5, 0x85c1657f, 0xdafc, 0x40e8, 0x88,0x34, 0xdf,0x18,0xea,0x25,0x71,0x7e);
 DEFINE_GUID(IID_IBackgroundCopyFile6, 0xcf6784f7, 0xd677, 0x49fd, 0x93,0x68, 0xcb,0x47,0xae,0xe9,0xd1,0xad);
-DEFINE_GUID(IID_IBackgroundCopyJobHttpOptions2, 0xb591a192, 0xa405, 0x4fc3, 0x83,0x23, 0x4c,0x5c,0x54,0x25,0x78,0xfc);
-DEFINE_GUID(IID_IBackgroundCopyJobHttpOptions3, 0x8a9263d3, 0xfd4c, 0x4eda, 0x9b,0x28, 0x30,0x13,0x2a,0x4d,0x4e,0x3c);
-DEFINE_GUID(IID_IBackgroundCopyServerCertificateValidationCallback, 0x4cec0d02, 0xdef7, 0x4158, 0x81,0x3a, 0xc3,0x2a,0x46,0x94,0x5f,0xf7);
 
 #define BG_SSL_IGNORE_UNKNOWN_CA                0x0008
 #define BG_HTTP_REDIRECT_POLICY_DISALLOW        0x0200
@@ -49,7 +47,6 @@ DEFINE_GUID(IID_IBackgroundCopyServerCertificateValidationCallback, 0x4cec0d02, 
 #define BG_E_READ_ONLY_PROPERTY_AFTER_RESUME    ((HRESULT)0x80200062)
 #define BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED    ((HRESULT)0x80200064)
 #define BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD ((HRESULT)0x80200071)
-#define BG_E_READ_ONLY_WHEN_JOB_ACTIVE          ((HRESULT)0x80200075)
 #define HR_NULL_REF     HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER)
 #define HR_NO_CERT      HRESULT_FROM_WIN32(RPC_X_BAD_STUB_DATA)
 
@@ -78,32 +75,6 @@ typedef struct {
 struct IBackgroundCopyFile5 { const IBackgroundCopyFile5Vtbl *lpVtbl; };
 #define F5(file, method, ...) ((file)->lpVtbl->method((file), ##__VA_ARGS__))
 
-/* IBackgroundCopyJobHttpOptions3 (bits10_2.h, bits10_3.h of the SDK): the
- * HttpOptions methods, then 2's and 3's. */
-typedef struct IBackgroundCopyJobHttpOptions3 IBackgroundCopyJobHttpOptions3;
-typedef struct {
-    HRESULT (WINAPI *QueryInterface)(IBackgroundCopyJobHttpOptions3 *, REFIID, void **);
-    ULONG (WINAPI *AddRef)(IBackgroundCopyJobHttpOptions3 *);
-    ULONG (WINAPI *Release)(IBackgroundCopyJobHttpOptions3 *);
-    HRESULT (WINAPI *SetClientCertificateByID)(IBackgroundCopyJobHttpOptions3 *,
-                                               BG_CERT_STORE_LOCATION, LPCWSTR, BYTE *);
-    HRESULT (WINAPI *SetClientCertificateByName)(IBackgroundCopyJobHttpOptions3 *,
-                                                 BG_CERT_STORE_LOCATION, LPCWSTR, LPCWSTR);
-    HRESULT (WINAPI *RemoveClientCertificate)(IBackgroundCopyJobHttpOptions3 *);
-    HRESULT (WINAPI *GetClientCertificate)(IBackgroundCopyJobHttpOptions3 *, BG_CERT_STORE_LOCATION *,
-                                           LPWSTR *, BYTE **, LPWSTR *);
-    HRESULT (WINAPI *SetCustomHeaders)(IBackgroundCopyJobHttpOptions3 *, LPCWSTR);
-    HRESULT (WINAPI *GetCustomHeaders)(IBackgroundCopyJobHttpOptions3 *, LPWSTR *);
-    HRESULT (WINAPI *SetSecurityFlags)(IBackgroundCopyJobHttpOptions3 *, ULONG);
-    HRESULT (WINAPI *GetSecurityFlags)(IBackgroundCopyJobHttpOptions3 *, ULONG *);
-    HRESULT (WINAPI *SetHttpMethod)(IBackgroundCopyJobHttpOptions3 *, LPCWSTR);
-    HRESULT (WINAPI *GetHttpMethod)(IBackgroundCopyJobHttpOptions3 *, LPWSTR *);
-    HRESULT (WINAPI *SetServerCertificateValidationInterface)(IBackgroundCopyJobHttpOptions3 *,
-                                                              IUnknown *);
-    HRESULT (WINAPI *MakeCustomHeadersWriteOnly)(IBackgroundCopyJobHttpOptions3 *);
-} IBackgroundCopyJobHttpOptions3Vtbl;
-struct IBackgroundCopyJobHttpOptions3 { const IBackgroundCopyJobHttpOptions3Vtbl *lpVtbl; };
-#define H3(http, method, ...) ((http)->lpVtbl->method((http), ##__VA_ARGS__))
 
 static struct bt_args args;
 static IBackgroundCopyManager *manager;
@@ -1021,7 +992,7 @@ static ULONG WINAPI validator_Release(IUnknown *iface)
     return InterlockedDecrement(&impl_from_IUnknown(iface)->ref);
 }
 
-/* ValidateServerCertificate: accepts every chain (never called yet). */
+/* ValidateServerCertificate: accepts every chain (these jobs use http). */
 static HRESULT WINAPI validator_Validate(IUnknown *iface, IBackgroundCopyJob *job,
                                          IBackgroundCopyFile *file, DWORD len, const BYTE *data,
                                          DWORD encoding, DWORD store_len, const BYTE *store)
@@ -1029,10 +1000,7 @@ static HRESULT WINAPI validator_Validate(IUnknown *iface, IBackgroundCopyJob *jo
     return S_OK;
 }
 
-static const struct {
-    IUnknownVtbl unknown;
-    void *validate;
-} validator_vtbl = {
+static const struct cert_callback_vtbl validator_vtbl = {
     { validator_QueryInterface, validator_AddRef, validator_Release },
     validator_Validate,
 };

@@ -49,6 +49,8 @@ static const struct error_text bits_texts[] =
     { BG_E_TOO_MANY_FILES, L"An upload job can hold only one file." },
     { BG_E_LOCAL_FILE_CHANGED, L"The local file changed while it was being uploaded." },
     { BG_E_ERROR_CONTEXT_REMOTE_APPLICATION, L"The error was reported by the server application that processes uploaded files." },
+    { BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK, L"The error occurred while the server certificate validation callback was being processed." },
+    { BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, L"The server certificate validation callback of the job could not be called. Set it again and resume the job." },
     { BG_E_SESSION_NOT_FOUND, L"The server no longer knows the upload session." },
     { BG_E_TOO_LARGE, L"The data is larger than the limit allowed here (the server's upload limit, or 1 MB for reply data)." },
     { BG_E_STRING_TOO_LONG, L"The string is longer than allowed." },
@@ -204,6 +206,7 @@ HRESULT error_context_text(ULONG context, DWORD langid, WCHAR **out)
         BG_E_ERROR_CONTEXT_REMOTE_FILE,
         BG_E_ERROR_CONTEXT_GENERAL_TRANSPORT,
         BG_E_ERROR_CONTEXT_REMOTE_APPLICATION,
+        BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK,
     };
 
     *out = NULL;

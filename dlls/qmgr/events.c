@@ -12,6 +12,10 @@
  *    event with BP_EVENT_RESULT.
  * Windows does not persist callback pointers either: the table lives only
  * in memory, and after a reconnect the reader subscribes its jobs again.
+ *
+ * BP_EVENT_SERVER_CERT needs no subscription: bitsd asks every events
+ * connection, so a process that holds server certificate validation
+ * callbacks (httpopts3.c) keeps the connection open with events_hold.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +44,8 @@ struct queued_event
     GUID job;
     uint32_t event;
     uint32_t file;
+    BYTE *extra;            /* BP_EVENT_SERVER_CERT: the rest of the frame */
+    size_t extra_len;
     struct queued_event *next;
 };
 
@@ -60,6 +66,7 @@ static BOOL reader_running;
 static struct waiter *waiters;
 static struct queued_event *queue_head, *queue_tail;
 static HANDLE queue_semaphore;
+static LONG holds;          /* events_hold: the connection is wanted without sinks */
 
 /* ---- sink table (events_cs held) ---- */
 
@@ -181,7 +188,8 @@ static void connection_lost(SOCKET s)
 
 /* ---- dispatcher thread ---- */
 
-static void enqueue_event(const GUID *job, uint32_t event, uint32_t file)
+static void enqueue_event(const GUID *job, uint32_t event, uint32_t file, const BYTE *extra,
+                          size_t extra_len)
 {
     struct queued_event *ev = malloc(sizeof(*ev));
 
@@ -190,6 +198,13 @@ static void enqueue_event(const GUID *job, uint32_t event, uint32_t file)
     ev->job = *job;
     ev->event = event;
     ev->file = file;
+    ev->extra = NULL;
+    ev->extra_len = 0;
+    if (extra_len && (ev->extra = malloc(extra_len)))
+    {
+        memcpy(ev->extra, extra, extra_len);
+        ev->extra_len = extra_len;
+    }
     ev->next = NULL;
     EnterCriticalSection(&events_cs);
     if (queue_tail)
@@ -295,10 +310,13 @@ static HRESULT call_sink(IUnknown *sink, const struct queued_event *ev)
     return hr;
 }
 
-/* The program behind the sink is gone: COM says so with these codes. */
-static BOOL sink_is_dead(HRESULT hr)
+/* The program behind the sink is gone: COM says so with these codes.
+ * RPC_S_UNKNOWN_IF is Wine's answer for an object its program disconnected
+ * (CoDisconnectObject): the server no longer knows the interface pointer. */
+BOOL events_peer_gone(HRESULT hr)
 {
     return hr == RPC_E_DISCONNECTED || hr == CO_E_OBJNOTCONNECTED
+        || hr == HRESULT_FROM_WIN32(RPC_S_UNKNOWN_IF)
         || hr == HRESULT_FROM_WIN32(RPC_S_SERVER_UNAVAILABLE)
         || hr == HRESULT_FROM_WIN32(RPC_S_CALL_FAILED)
         || hr == RPC_E_SERVER_DIED || hr == RPC_E_SERVER_DIED_DNE;
@@ -322,16 +340,25 @@ static void forget_dead_sink(const GUID *job, IUnknown *sink)
 
 static void dispatch_event(const struct queued_event *ev)
 {
-    IUnknown *sink = events_get_sink(&ev->job);
+    IUnknown *sink;
     HRESULT hr;
 
+    if (ev->event == BP_EVENT_SERVER_CERT)
+    {
+        hr = httpopts3_validate(&ev->job, ev->file, ev->extra, ev->extra_len);
+        EnterCriticalSection(&events_cs);
+        send_event_result(&ev->job, ev->event, hr);
+        LeaveCriticalSection(&events_cs);
+        return;
+    }
+    sink = events_get_sink(&ev->job);
     if (!sink)
         hr = RPC_E_DISCONNECTED;
     else
     {
         hr = call_sink(sink, ev);
         TRACE("event %u for %s -> %#lx\n", ev->event, debugstr_guid(&ev->job), hr);
-        if (sink_is_dead(hr))
+        if (events_peer_gone(hr))
             forget_dead_sink(&ev->job, sink);
         IUnknown_Release(sink);
     }
@@ -350,6 +377,7 @@ static DWORD WINAPI dispatcher_proc(void *arg)
         if (!(ev = dequeue_event()))
             continue;
         dispatch_event(ev);
+        free(ev->extra);
         free(ev);
     }
     return 0;
@@ -388,7 +416,7 @@ static void handle_frame(const struct ipc_frame *frame)
         event = bp_get_u32(&rd);
         file = bp_get_u32(&rd);
         if (!rd.failed)
-            enqueue_event(&job, event, file);
+            enqueue_event(&job, event, file, rd.p, event == BP_EVENT_SERVER_CERT ? rd.left : 0);
         else
             WARN("malformed event\n");
         return;
@@ -421,7 +449,7 @@ static DWORD WINAPI reader_proc(void *arg)
     for (;;)
     {
         EnterCriticalSection(&events_cs);
-        if (events_sock == INVALID_SOCKET && !sink_count)
+        if (events_sock == INVALID_SOCKET && !sink_count && !holds)
         {
             reader_running = FALSE;
             LeaveCriticalSection(&events_cs);
@@ -555,6 +583,23 @@ HRESULT events_set_sink(const GUID *job, IUnknown *sink)
     if (previous)
         IUnknown_Release(previous);
     return S_OK;
+}
+
+HRESULT events_hold(BOOL on)
+{
+    HRESULT hr = S_OK;
+
+    EnterCriticalSection(&events_cs);
+    if (on)
+    {
+        holds++;
+        if (FAILED(hr = ensure_events_connection()))
+            holds--;
+    }
+    else if (holds)
+        holds--;
+    LeaveCriticalSection(&events_cs);
+    return hr;
 }
 
 BOOL events_started(void)

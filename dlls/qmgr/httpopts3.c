@@ -11,13 +11,18 @@
  * notification sink (events.c): documented, BITS keeps no record of it and
  * a program sets it again after a restart.  It is kept per job until it is
  * replaced or removed, or the job is cancelled or completed through this
- * process.  Not done yet: bitsd never asks for it, so no HTTPS transfer
- * calls ValidateServerCertificate (that needs the server chain from libcurl
- * and a round trip bitsd -> qmgr before the request is sent).
+ * process.  bitsd records only that the job has one
+ * (BP_PROP_CERT_VALIDATION); before an https transfer of the job it sends
+ * the server's chain (BP_EVENT_SERVER_CERT) to every events connection,
+ * and httpopts3_validate calls the callback with it.  A process without
+ * the callback (the service restarted, the program never set it again)
+ * answers BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED, as Windows
+ * reports a callback it cannot reach.
  */
 #include <stdlib.h>
 
 #include "qmgr_private.h"
+#include <wincrypt.h>
 
 static inline struct job *impl_from_IBackgroundCopyJobHttpOptions3(IBackgroundCopyJobHttpOptions3 *iface)
 {
@@ -102,7 +107,139 @@ void httpopts3_forget_job(const GUID *job)
 
     swap_validator(job, NULL, &previous);
     if (previous)
+    {
+        events_hold(FALSE);
         IUnknown_Release(previous);
+    }
+}
+
+static IBackgroundCopyServerCertificateValidationCallback *get_validator(const GUID *job)
+{
+    IBackgroundCopyServerCertificateValidationCallback *callback = NULL;
+    size_t i;
+
+    EnterCriticalSection(&validators_cs);
+    for (i = 0; i < validator_count; i++)
+    {
+        if (IsEqualGUID(&validators[i].job, job))
+        {
+            callback = (IBackgroundCopyServerCertificateValidationCallback *)validators[i].callback;
+            IBackgroundCopyServerCertificateValidationCallback_AddRef(callback);
+            break;
+        }
+    }
+    LeaveCriticalSection(&validators_cs);
+    return callback;
+}
+
+/* The chain as a serialized certificate store (CERT_STORE_SAVE_AS_STORE:
+ * CertOpenStore(CERT_STORE_PROV_SERIALIZED) or CryptQueryObject read it
+ * back), malloc'd. */
+static HRESULT chain_store(struct bp_reader *rd, BYTE **out, DWORD *out_len)
+{
+    CRYPT_DATA_BLOB blob = { 0, NULL };
+    const uint8_t *der;
+    uint32_t count, len, i;
+    HCERTSTORE store;
+    HRESULT hr = S_OK;
+
+    *out = NULL;
+    *out_len = 0;
+    count = bp_get_u32(rd);
+    if (rd->failed)
+        return E_INVALIDARG;
+    if (!(store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL)))
+        return HRESULT_FROM_WIN32(GetLastError());
+    for (i = 0; i < count && SUCCEEDED(hr); i++)
+    {
+        der = bp_get_bytes(rd, &len);
+        if (rd->failed || !der)
+            hr = E_INVALIDARG;
+        else if (!CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, len,
+                                                   CERT_STORE_ADD_ALWAYS, NULL))
+            hr = HRESULT_FROM_WIN32(GetLastError());
+    }
+    if (SUCCEEDED(hr) && !CertSaveStore(store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING,
+                                        CERT_STORE_SAVE_AS_STORE, CERT_STORE_SAVE_TO_MEMORY,
+                                        &blob, 0))
+        hr = HRESULT_FROM_WIN32(GetLastError());
+    if (SUCCEEDED(hr) && !(blob.pbData = malloc(blob.cbData ? blob.cbData : 1)))
+        hr = E_OUTOFMEMORY;
+    if (SUCCEEDED(hr) && !CertSaveStore(store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING,
+                                        CERT_STORE_SAVE_AS_STORE, CERT_STORE_SAVE_TO_MEMORY,
+                                        &blob, 0))
+        hr = HRESULT_FROM_WIN32(GetLastError());
+    CertCloseStore(store, 0);
+    if (FAILED(hr))
+    {
+        free(blob.pbData);
+        return hr;
+    }
+    *out = blob.pbData;
+    *out_len = blob.cbData;
+    return S_OK;
+}
+
+static HRESULT call_validator(IBackgroundCopyServerCertificateValidationCallback *callback,
+                              const GUID *id, ULONG index, const uint8_t *cert, uint32_t cert_len,
+                              const BYTE *store, DWORD store_len)
+{
+    IBackgroundCopyFile *file = NULL;
+    IBackgroundCopyJob2 *job;
+    struct bp_job_info info;
+    HRESULT hr;
+
+    if (FAILED(hr = job_create(id, (ULONG)-1, &job)))
+        return hr;
+    if (SUCCEEDED(hr = ipc_job_info(id, &info)))
+    {
+        if (index < info.file_count)
+            hr = file_create(id, index, &info.files[index], &file);
+        else
+            hr = BG_E_FILE_NOT_AVAILABLE;
+        bp_job_info_free(&info);
+    }
+    if (SUCCEEDED(hr))
+    {
+        hr = IBackgroundCopyServerCertificateValidationCallback_ValidateServerCertificate(callback,
+                (IBackgroundCopyJob *)job, file, cert_len, cert,
+                X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, store_len, store);
+        IBackgroundCopyFile_Release(file);
+    }
+    IBackgroundCopyJob2_Release(job);
+    return hr;
+}
+
+HRESULT httpopts3_validate(const GUID *job, ULONG file, const BYTE *data, size_t len)
+{
+    IBackgroundCopyServerCertificateValidationCallback *callback = get_validator(job);
+    struct bp_reader rd;
+    const uint8_t *cert;
+    uint32_t cert_len;
+    BYTE *store;
+    DWORD store_len;
+    HRESULT hr;
+
+    if (!callback)
+        return BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED;
+    bp_reader_init(&rd, data, len);
+    cert = bp_get_bytes(&rd, &cert_len);
+    if (rd.failed || !cert)
+        hr = E_INVALIDARG;
+    else if (SUCCEEDED(hr = chain_store(&rd, &store, &store_len)))
+    {
+        hr = call_validator(callback, job, file, cert, cert_len, store, store_len);
+        free(store);
+    }
+    TRACE("job %s file %lu -> %#lx\n", debugstr_guid(job), file, hr);
+    /* the program that set it is gone: documented as "could not be called" */
+    if (events_peer_gone(hr))
+    {
+        httpopts3_forget_job(job);
+        hr = BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED;
+    }
+    IBackgroundCopyServerCertificateValidationCallback_Release(callback);
+    return hr;
 }
 
 /* ---- IUnknown and IBackgroundCopyJobHttpOptions: the job's ---- */
@@ -243,8 +380,16 @@ static HRESULT WINAPI http3_SetServerCertificateValidationInterface(IBackgroundC
             hr = BG_E_READ_ONLY_WHEN_JOB_ACTIVE;
         bp_job_info_free(&info);
     }
-    if (SUCCEEDED(hr))
-        hr = swap_validator(&job->id, validator, &previous);
+    /* The events connection first: bitsd may ask as soon as it knows. */
+    if (SUCCEEDED(hr) && validator)
+        hr = events_hold(TRUE);
+    if (SUCCEEDED(hr) && FAILED(hr = job_set_u32(job, BP_PROP_CERT_VALIDATION, validator != NULL)))
+    {
+        if (validator)
+            events_hold(FALSE);
+    }
+    if (SUCCEEDED(hr) && FAILED(hr = swap_validator(&job->id, validator, &previous)) && validator)
+        events_hold(FALSE);
     if (FAILED(hr))
     {
         if (validator)
@@ -252,7 +397,10 @@ static HRESULT WINAPI http3_SetServerCertificateValidationInterface(IBackgroundC
         return hr;
     }
     if (previous)
+    {
+        events_hold(FALSE);
         IUnknown_Release(previous);
+    }
     return S_OK;
 }
 

@@ -87,6 +87,11 @@ IUnknown *events_get_sink(const GUID *job);
 void events_shutdown(void);
 /* TRUE once the events threads exist (the DLL must then stay loaded). */
 BOOL events_started(void);
+/* Keeps the events connection open while on (counted): a process holding
+ * validation callbacks must hear BP_EVENT_SERVER_CERT. */
+HRESULT events_hold(BOOL on);
+/* The program behind a callback is gone: COM said so with hr. */
+BOOL events_peer_gone(HRESULT hr);
 
 /* ---- objects ---- */
 
@@ -121,6 +126,10 @@ HRESULT clientcert_forget(struct job *job);
 void httpopts3_init(struct job *job);
 /* Releases the job's certificate validation callback (Cancel, Complete). */
 void httpopts3_forget_job(const GUID *job);
+/* BP_EVENT_SERVER_CERT: calls the job's validation callback with the chain
+ * in 'data' (the event's fields after the file index); the HRESULT for
+ * bitsd. */
+HRESULT httpopts3_validate(const GUID *job, ULONG file, const BYTE *data, size_t len);
 
 /* One file object: IBackgroundCopyFile in file.c, File2..File5 in fileext.c. */
 struct file

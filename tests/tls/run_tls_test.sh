@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs tls_test.exe under Wine against bits-server behind stunnel, with the
+# Runs tls_test.exe or certcb_test.exe under Wine against bits-server behind stunnel, with the
 # prefix's bitsd trusting the test CA (BITSD_CA_FILE).
 #   run_tls_test.sh <bin dir> <prefix> <program.exe> <run dir>
 # Exit 77 (skipped) when stunnel is not installed.
@@ -31,15 +31,20 @@ if [ "$rc" -eq 77 ]; then
     exit 77
 fi
 [ "$rc" -eq 0 ] || exit "$rc"
-clientauth=$(awk '$1 == "clientauth" { print $2 }' "$run/tls/ports")
+# tls_test needs the door that demands a client certificate; certcb_test
+# the plain one, and the server's certificate to compare with.
+door=clientauth
+[ "$name" = certcb_test ] && door=good
+port=$(awk -v door="$door" '$1 == door { print $2 }' "$run/tls/ports")
 cp "$run/tls/client.p12" "$scratch/client.p12"
+cp "$run/tls/server.der" "$scratch/server.der"
 
 # bitsd reads BITSD_CA_FILE at start: restart it with the test CA.
 "$bin/winebits" stop --prefix "$prefix" || exit 1
 BITSD_CA_FILE=$run/tls/ca.pem "$bin/bitsd" --prefix "$prefix" || exit 1
 
-echo "== $exe https://127.0.0.1:$clientauth C:\\${scratch_rel//\//\\} $(winpath_z "$root")"
-WINEPREFIX=$prefix timeout 900 wine "$bin/$exe" "https://127.0.0.1:$clientauth" \
+echo "== $exe https://127.0.0.1:$port C:\\${scratch_rel//\//\\} $(winpath_z "$root")"
+WINEPREFIX=$prefix timeout 900 wine "$bin/$exe" "https://127.0.0.1:$port" \
     "C:\\${scratch_rel//\//\\}" "$(winpath_z "$root")" | tr -d '\r'
 rc=${PIPESTATUS[0]}
 if [ "$rc" -ne 0 ]; then

@@ -14,6 +14,7 @@
 #   expired     certificate from the test CA for 127.0.0.1 that expired a day ago
 # and leaves in <dir>: ca.pem (trust this), client.pem / client.key (PEM),
 # client.der / client.key.der (DER, PKCS#1), client.p12 (password "winebits"),
+# server.der (the "good" door's certificate, DER),
 # stunnel.pid and stunnel.log.  Exit status 77: stunnel is not installed.
 set -euo pipefail
 
@@ -50,6 +51,8 @@ make_certs() {
         -subj "/CN=winebits test CA" -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
     make_cert server 127.0.0.1 "IP:127.0.0.1" serverAuth
+    # what a server certificate validation callback must be shown
+    openssl x509 -in "$dir/server.pem" -outform DER -out "$dir/server.der"
     make_cert wrongname not-this-host.invalid "DNS:not-this-host.invalid" serverAuth
     make_cert selfsigned 127.0.0.1 "IP:127.0.0.1" serverAuth self
     # valid until a day before it was made: expired whatever the clock says
