@@ -82,6 +82,9 @@ struct job_newer {
     char *http_method;              /* NULL: the default verb of the job type */
     uint32_t headers_write_only;    /* GetCustomHeaders refused for good */
     uint32_t cert_validation;       /* a validation callback was set (certcb.c) */
+    /* time spent in CONNECTING/TRANSFERRING since the last Resume, for
+     * SetMaximumDownloadTime; kept across restarts of bitsd */
+    uint64_t download_active_ms;
 };
 
 #define BP_DEFAULT_MAX_DOWNLOAD_TIME 7776000u   /* 90 days (SetMaximumDownloadTime) */
@@ -163,8 +166,8 @@ struct job {
 
     /* SetMaximumDownloadTime: time spent CONNECTING/TRANSFERRING since the
      * last Resume (memory only: a daemon restart starts it again) */
-    int64_t active_ms;
     int64_t active_tick_ms;
+    uint64_t clock_saved_ms;        /* download_active_ms when last saved for the clock */
     int64_t last_mod_ms;            /* MINIMUM_NOTIFICATION_INTERVAL_MS throttle */
 
     /* BP_EVENT_SERVER_CERT asked, no verdict yet: the connections asked

@@ -146,6 +146,7 @@ static int load_one(void *ctx, struct job_data *jd)
     job->j = *jd;
     job->d = d;
     job->cur_file = job->j.ck_file;
+    job->clock_saved_ms = job->j.x.download_active_ms;
     job->progress_ms = mono_ms();
     /* A transfer that was running when bitsd stopped resumes from its checkpoint. */
     if (job->j.state == BP_STATE_CONNECTING || job->j.state == BP_STATE_TRANSFERRING)
@@ -720,10 +721,11 @@ static int32_t action_resume(struct bitsd *d, struct job *job)
     job->j.error_context = BP_CONTEXT_NONE;
     job->j.error_file = BP_NO_FILE;
     job->j.notify_pending = 0;
+    job->j.x.download_active_ms = 0;    /* Resume resets the maximum download time */
     hr = commit_change(d, job, &backup);
     if (hr >= 0) {
         job->retry_at_ms = 0;
-        job->active_ms = 0;         /* Resume resets the maximum download time */
+        job->clock_saved_ms = 0;
         job->progress_ms = mono_ms();
         notify_clear(job);
     }

@@ -18,6 +18,7 @@
 
 #define MAX_BACKGROUND 1
 #define SLICE_MS (5 * 60 * 1000)
+#define CLOCK_SAVE_MS 10000
 #define E_NOT_SUPPORTED BP_HR(0x80070032)   /* HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED) */
 
 static int is_running(const struct job *job)
@@ -539,21 +540,30 @@ static void cancel_timers(struct bitsd *d, int64_t now)
 
 /* SetMaximumDownloadTime: time in CONNECTING/TRANSFERRING counts (Resume
  * sets it back to 0, jobs.c); past the limit the job is in ERROR with
- * BG_E_MAXDOWNLOAD_TIMEOUT. */
+ * BG_E_MAXDOWNLOAD_TIMEOUT.  The count is saved with every store write and
+ * at least every CLOCK_SAVE_MS of it, so a restart of bitsd loses at most
+ * that much. */
 static void download_time_limits(struct bitsd *d, int64_t now)
 {
     struct job *job;
+    uint64_t *active;
 
     for (job = d->jobs; job; job = job->next) {
         if (!is_running(job)) {
             job->active_tick_ms = 0;
             continue;
         }
+        active = &job->j.x.download_active_ms;
         if (job->active_tick_ms)
-            job->active_ms += now - job->active_tick_ms;
+            *active += (uint64_t)(now - job->active_tick_ms);
         job->active_tick_ms = now;
-        if (job->active_ms < (int64_t)job->j.x.max_download_time * 1000)
+        if (*active < (uint64_t)job->j.x.max_download_time * 1000) {
+            if (*active >= job->clock_saved_ms + CLOCK_SAVE_MS) {
+                job->clock_saved_ms = *active;
+                persist(job);
+            }
             continue;
+        }
         sched_stop_job(job);
         transfer_error(job, BG_E_MAXDOWNLOAD_TIMEOUT, BP_CONTEXT_GENERAL_QUEUE_MANAGER, 0);
     }
@@ -610,7 +620,8 @@ long sched_timeout(struct bitsd *d)
         if (job->j.cancel_deadline && !job->cancel_inflight)
             CONSIDER(job->cancel_retry_ms);
         if (is_running(job))
-            CONSIDER(now + (int64_t)job->j.x.max_download_time * 1000 - job->active_ms);
+            CONSIDER(now + (int64_t)job->j.x.max_download_time * 1000
+                     - (int64_t)job->j.x.download_active_ms);
         if (is_running(job) && is_background(job)) {
             running_bg++;
             if (waiting)

@@ -54,7 +54,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS jobs_http("
     " job BLOB PRIMARY KEY, http_method TEXT, headers_write_only INTEGER);"
     /* HttpOptions3 validation callback set: a row means yes */
-    "CREATE TABLE IF NOT EXISTS jobs_certcb(job BLOB PRIMARY KEY);";
+    "CREATE TABLE IF NOT EXISTS jobs_certcb(job BLOB PRIMARY KEY);"
+    /* the time counted against SetMaximumDownloadTime, when there is some */
+    "CREATE TABLE IF NOT EXISTS jobs_clock(job BLOB PRIMARY KEY, download_active_ms INTEGER);";
 
 static int32_t hr_from_sqlite(int rc)
 {
@@ -338,6 +340,22 @@ static int save_certcb(sqlite3 *db, const struct job_data *jd)
     return step_done(st);
 }
 
+static int save_clock(sqlite3 *db, const struct job_data *jd)
+{
+    uint64_t ms = jd->x.download_active_ms;
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, ms ? "INSERT OR REPLACE INTO jobs_clock VALUES(?,?)"
+                                   : "DELETE FROM jobs_clock WHERE job=?", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if (ms)
+        bind_u64(st, 2, ms);
+    return step_done(st);
+}
+
 int32_t store_save_job(struct store *s, const struct job_data *jd)
 {
     int rc;
@@ -347,7 +365,8 @@ int32_t store_save_job(struct store *s, const struct job_data *jd)
         && (rc = save_files(s->db, jd)) == SQLITE_OK && (rc = save_ckpt(s->db, jd)) == SQLITE_OK
         && (rc = save_newer(s->db, jd)) == SQLITE_OK
         && (rc = save_http(s->db, jd)) == SQLITE_OK
-        && (rc = save_certcb(s->db, jd)) == SQLITE_OK)
+        && (rc = save_certcb(s->db, jd)) == SQLITE_OK
+        && (rc = save_clock(s->db, jd)) == SQLITE_OK)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         return S_OK;
@@ -364,6 +383,7 @@ int32_t store_delete_job(struct store *s, const uint8_t id[16])
         "DELETE FROM files WHERE job=?", "DELETE FROM checkpoints WHERE job=?",
         "DELETE FROM jobs_newer WHERE job=?", "DELETE FROM files_newer WHERE job=?",
         "DELETE FROM jobs_http WHERE job=?", "DELETE FROM jobs_certcb WHERE job=?",
+        "DELETE FROM jobs_clock WHERE job=?",
         "DELETE FROM jobs WHERE id=?",
     };
     sqlite3_stmt *st;
@@ -589,6 +609,24 @@ static int load_http(sqlite3 *db, struct job_data *jd)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int load_clock(sqlite3 *db, struct job_data *jd)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "SELECT download_active_ms FROM jobs_clock WHERE job=?", -1, &st,
+                            NULL);
+    if (rc != SQLITE_OK)
+        return -1;
+    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        jd->x.download_active_ms = col_u64(st, 0);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int load_certcb(sqlite3 *db, struct job_data *jd)
 {
     sqlite3_stmt *st;
@@ -621,7 +659,7 @@ int store_load(struct store *s, int (*cb)(void *ctx, struct job_data *jd), void 
         load_row(st, &jd);
         if (load_files(s->db, &jd) < 0 || load_ckpt(s->db, &jd) < 0
             || load_newer(s->db, &jd) < 0 || load_http(s->db, &jd) < 0
-            || load_certcb(s->db, &jd) < 0) {
+            || load_certcb(s->db, &jd) < 0 || load_clock(s->db, &jd) < 0) {
             job_data_free(&jd);
             rc = SQLITE_ERROR;
             break;

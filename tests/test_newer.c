@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "bitsd.h"
@@ -312,6 +313,43 @@ static void test_max_download_time(void **state)
     assert_null(fx->d.engine->running);
 }
 
+/* The time counted against SetMaximumDownloadTime survives a restart of
+ * bitsd, and Resume counts from 0 again. */
+static void test_max_download_time_survives_restart(void **state)
+{
+    struct timespec second = { 1, 100 * 1000 * 1000 };
+    struct job *job;
+    uint8_t id[16];
+
+    job = create(BP_JOB_DOWNLOAD, id);
+    assert_int_equal(jobs_add_file(&fx->d, id, "http://127.0.0.1:1/f", "C:\\out.bin",
+                                   fx->local), S_OK);
+    assert_int_equal(set_u32(id, BP_PROP_MAX_DOWNLOAD_TIME, 3600), S_OK);
+    assert_int_equal(jobs_action(&fx->d, id, BP_ACTION_RESUME, NULL), S_OK);
+    sched_tick(&fx->d);
+    /* an hour less a second already spent; any later write saves it */
+    job->j.x.download_active_ms = 3599 * 1000;
+    assert_int_equal(set_u32(id, BP_PROP_PEER_CACHING, 1), S_OK);
+
+    reopen();
+    job = jobs_find(&fx->d, id);
+    assert_non_null(job);
+    assert_true(job->j.x.download_active_ms >= 3599 * 1000);
+    sched_tick(&fx->d);         /* transferring again ... */
+    sched_tick(&fx->d);         /* ... and the clock runs on */
+    nanosleep(&second, NULL);
+    sched_tick(&fx->d);
+    assert_int_equal(job->j.state, BP_STATE_ERROR);
+    assert_int_equal(job->j.error_code, BG_E_MAXDOWNLOAD_TIMEOUT);
+
+    assert_int_equal(jobs_action(&fx->d, id, BP_ACTION_RESUME, NULL), S_OK);
+    assert_int_equal(job->j.x.download_active_ms, 0);
+    reopen();
+    job = jobs_find(&fx->d, id);
+    assert_non_null(job);
+    assert_int_equal(job->j.x.download_active_ms, 0);
+}
+
 static void test_http_options(void **state)
 {
     struct bp_job_info info;
@@ -570,6 +608,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_file_with_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job3_job4_properties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_download_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_download_time_survives_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job5_properties, setup, teardown),
