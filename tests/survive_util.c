@@ -331,6 +331,53 @@ int32_t sv_reply_data(struct ipc_client *c, const uint8_t id[16], char **data, u
     return hr;
 }
 
+void sv_make_job(struct ipc_client *c, const char *base, const char *name, uint32_t type,
+                 uint8_t id[16], char digest[65])
+{
+    char url[512], win[256], remote[4200];
+
+    snprintf(win, sizeof(win), "C:\\%s", name);
+    if (type == BP_JOB_DOWNLOAD) {
+        snprintf(remote, sizeof(remote), "%s/files/%s", sv.srv.root, name);
+        sv_make_file(remote, 256 * 1024 + 17, 5);
+        sv_sha256(remote, digest);
+        snprintf(url, sizeof(url), "%s/files/%s", base, name);
+    } else {
+        sv_make_file(sv_path(name), 150 * 1024 + 9, 6);
+        sv_sha256(sv_path(name), digest);
+        snprintf(url, sizeof(url), "%s/reply/digest/%s", base, name);
+    }
+    assert_int_equal(sv_create_job(c, name, type, id), S_OK);
+    assert_int_equal(sv_add_file(c, id, url, win, sv_path(name)), S_OK);
+}
+
+void sv_expect_transferred(struct ipc_client *c, const uint8_t id[16], uint32_t type,
+                           const char *name, const char *digest)
+{
+    struct bp_job_info info;
+    char *data, hex[65];
+    uint64_t len;
+    uint32_t s = sv_wait_state(c, id, BP_STATE_TRANSFERRED, 30);
+
+    if (s != BP_STATE_TRANSFERRED && sv_info(c, id, &info) == S_OK) {
+        print_message("%s: state %u error 0x%08x context %u\n", name, info.state,
+                      (unsigned)info.error_code, info.error_context);
+        bp_job_info_free(&info);
+    }
+    assert_int_equal(s, BP_STATE_TRANSFERRED);
+    if (type == BP_JOB_UPLOAD_REPLY) {
+        assert_int_equal(sv_reply_data(c, id, &data, &len), S_OK);
+        assert_int_equal(len, 64);
+        assert_string_equal(data, digest);
+        free(data);
+    }
+    assert_int_equal(sv_action(c, id, BP_ACTION_COMPLETE), S_OK);
+    if (type == BP_JOB_DOWNLOAD) {
+        sv_sha256(sv_path(name), hex);
+        assert_string_equal(hex, digest);
+    }
+}
+
 uint32_t sv_wait_state(struct ipc_client *c, const uint8_t id[16], uint32_t want, int seconds)
 {
     struct bp_job_info info;

@@ -73,6 +73,17 @@ int32_t sv_reply_data(struct ipc_client *c, const uint8_t id[16], char **data, u
 /* Polls JOB_INFO until the state is 'want' or a state the job cannot leave
  * by itself (ERROR, ACKNOWLEDGED, CANCELLED, and TRANSFERRED); returns it,
  * or 99 when 'seconds' passed. */
+/* A suspended job with one file, against bits-server at 'base'
+ * ("http://127.0.0.1:PORT", "https://..."): a download of a fresh file
+ * served as /files/<name>, or an upload-reply of a fresh local file to
+ * /reply/digest/<name>.  'digest': the SHA-256 the transfer must give. */
+void sv_make_job(struct ipc_client *c, const char *base, const char *name, uint32_t type,
+                 uint8_t id[16], char digest[65]);
+/* Waits for TRANSFERRED (printing the job's error if it does not come),
+ * checks the reply of an upload-reply job, calls Complete and checks a
+ * downloaded file, both against 'digest'. */
+void sv_expect_transferred(struct ipc_client *c, const uint8_t id[16], uint32_t type,
+                           const char *name, const char *digest);
 uint32_t sv_wait_state(struct ipc_client *c, const uint8_t id[16], uint32_t want, int seconds);
 
 /* Deterministic file content: byte i = (i * 7 + i / 251 + seed) & 0xFF. */

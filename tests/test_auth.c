@@ -55,49 +55,10 @@ static int teardown(void **state)
 static void make_job(struct ipc_client *c, const char *name, uint32_t type, const char *host,
                      uint8_t id[16], char digest[65])
 {
-    char url[256], win[256], remote[4200];
+    char base[128];
 
-    snprintf(win, sizeof(win), "C:\\%s", name);
-    if (type == BP_JOB_DOWNLOAD) {
-        snprintf(remote, sizeof(remote), "%s/files/%s", sv.srv.root, name);
-        sv_make_file(remote, 300 * 1024 + 3, 9);
-        sv_sha256(remote, digest);
-        snprintf(url, sizeof(url), "http://%s:%d/files/%s", host, sv.srv.port, name);
-    } else {
-        sv_make_file(sv_path(name), 200 * 1024 + 1, 8);
-        sv_sha256(sv_path(name), digest);
-        snprintf(url, sizeof(url), "http://%s:%d/reply/digest/%s", host, sv.srv.port, name);
-    }
-    assert_int_equal(sv_create_job(c, name, type, id), S_OK);
-    assert_int_equal(sv_add_file(c, id, url, win, sv_path(name)), S_OK);
-}
-
-static void expect_transferred(struct ipc_client *c, const uint8_t id[16], uint32_t type,
-                               const char *name, const char *digest)
-{
-    struct bp_job_info info;
-    char *data, hex[65];
-    uint64_t len;
-    uint32_t s = sv_wait_state(c, id, BP_STATE_TRANSFERRED, 30);
-
-    if (s != BP_STATE_TRANSFERRED) {
-        assert_int_equal(sv_info(c, id, &info), S_OK);
-        print_message("%s: state %u error 0x%08x context %u\n", name, info.state,
-                      (unsigned)info.error_code, info.error_context);
-        bp_job_info_free(&info);
-    }
-    assert_int_equal(s, BP_STATE_TRANSFERRED);
-    if (type == BP_JOB_UPLOAD_REPLY) {
-        assert_int_equal(sv_reply_data(c, id, &data, &len), S_OK);
-        assert_int_equal(len, 64);
-        assert_string_equal(data, digest);
-        free(data);
-    }
-    assert_int_equal(sv_action(c, id, BP_ACTION_COMPLETE), S_OK);
-    if (type == BP_JOB_DOWNLOAD) {
-        sv_sha256(sv_path(name), hex);
-        assert_string_equal(hex, digest);
-    }
+    snprintf(base, sizeof(base), "http://%s:%d", host, sv.srv.port);
+    sv_make_job(c, base, name, type, id, digest);
 }
 
 static void expect_auth_error(struct ipc_client *c, const uint8_t id[16], int32_t hr)
@@ -174,8 +135,8 @@ static void server_scheme(uint32_t scheme, const char *name)
     challenges = bits_server_stat(&sv.srv, "auth_challenges");
     assert_int_equal(sv_action(&c, up, BP_ACTION_RESUME), S_OK);
     assert_int_equal(sv_action(&c, down, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, up, BP_JOB_UPLOAD_REPLY, "up.bin", up_d);
-    expect_transferred(&c, down, BP_JOB_DOWNLOAD, "down.bin", down_d);
+    sv_expect_transferred(&c, up, BP_JOB_UPLOAD_REPLY, "up.bin", up_d);
+    sv_expect_transferred(&c, down, BP_JOB_DOWNLOAD, "down.bin", down_d);
     if (scheme == BP_AUTH_DIGEST || scheme == BP_AUTH_NTLM)   /* both need a challenge first */
         assert_true(bits_server_stat(&sv.srv, "auth_challenges") > challenges);
 
@@ -202,7 +163,7 @@ static void server_scheme(uint32_t scheme, const char *name)
     /* the job in ERROR gets credentials and goes on */
     assert_int_equal(sv_set_creds(&c, none, BP_AUTH_TARGET_SERVER, scheme, USER, PASSWORD), S_OK);
     assert_int_equal(sv_action(&c, none, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, none, BP_JOB_DOWNLOAD, "none.bin", d);
+    sv_expect_transferred(&c, none, BP_JOB_DOWNLOAD, "none.bin", d);
 
     ipc_close(&c);
     assert_secret_not_on_disk(PASSWORD);
@@ -242,7 +203,7 @@ static void test_credentials_across_restart(void **state)
     assert_int_equal(sv_set_creds(&c, id, BP_AUTH_TARGET_SERVER, BP_AUTH_DIGEST, USER, PASSWORD),
                      S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "restart.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "restart.bin", digest);
     ipc_close(&c);
 }
 
@@ -280,8 +241,8 @@ static void proxy_scheme(uint32_t scheme, const char *name)
     assert_int_equal(sv_action(&c, ok, BP_ACTION_RESUME), S_OK);
     assert_int_equal(sv_action(&c, dl, BP_ACTION_RESUME), S_OK);
     assert_int_equal(sv_action(&c, denied, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, ok, BP_JOB_UPLOAD_REPLY, "p-ok.bin", ok_d);
-    expect_transferred(&c, dl, BP_JOB_DOWNLOAD, "p-dl.bin", dl_d);
+    sv_expect_transferred(&c, ok, BP_JOB_UPLOAD_REPLY, "p-ok.bin", ok_d);
+    sv_expect_transferred(&c, dl, BP_JOB_DOWNLOAD, "p-dl.bin", dl_d);
     expect_auth_error(&c, denied, BP_HTTP_ERROR(407));
     assert_true(bits_server_stat(&sv.srv, "proxied_requests") > proxied + 3);
     ipc_close(&c);
@@ -449,8 +410,8 @@ static void test_negotiate(void **state)
                                   KRB_PRINCIPAL, KRB_PASSWORD), S_OK);
     assert_int_equal(sv_action(&c, up, BP_ACTION_RESUME), S_OK);
     assert_int_equal(sv_action(&c, down, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, up, BP_JOB_UPLOAD_REPLY, "up.bin", up_d);
-    expect_transferred(&c, down, BP_JOB_DOWNLOAD, "down.bin", down_d);
+    sv_expect_transferred(&c, up, BP_JOB_UPLOAD_REPLY, "up.bin", up_d);
+    sv_expect_transferred(&c, down, BP_JOB_DOWNLOAD, "down.bin", down_d);
     assert_true(sv_daemon_log_contains("kerberos: TGT for " KRB_PRINCIPAL " (memory only)"));
 
     /* a valid ticket of a principal the server does not want: the server's 401 */
@@ -487,7 +448,7 @@ static void test_negotiate(void **state)
     assert_int_equal(sv_set_creds(&c, none, BP_AUTH_TARGET_SERVER, BP_AUTH_NEGOTIATE,
                                   "winebits.test\\" KRB_USER, KRB_PASSWORD), S_OK);
     assert_int_equal(sv_action(&c, none, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, none, BP_JOB_DOWNLOAD, "none.bin", d);
+    sv_expect_transferred(&c, none, BP_JOB_DOWNLOAD, "none.bin", d);
 
     ipc_close(&c);
     assert_secret_not_on_disk(KRB_PASSWORD);
@@ -520,7 +481,7 @@ static void test_negotiate_proxy(void **state)
                                   "nope"), S_OK);
     assert_int_equal(sv_action(&c, ok, BP_ACTION_RESUME), S_OK);
     assert_int_equal(sv_action(&c, wrong, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, ok, BP_JOB_UPLOAD_REPLY, "pn-ok.bin", ok_d);
+    sv_expect_transferred(&c, ok, BP_JOB_UPLOAD_REPLY, "pn-ok.bin", ok_d);
     expect_auth_error(&c, wrong, BP_HTTP_ERROR(407));
     assert_true(bits_server_stat(&sv.srv, "proxied_requests") > proxied + 1);
     ipc_close(&c);

@@ -115,48 +115,10 @@ static int teardown(void **state)
 static void make_job(struct ipc_client *c, const char *name, uint32_t type, unsigned port,
                      uint8_t id[16], char digest[65])
 {
-    char url[256], win[256], remote[4200];
+    char base[64];
 
-    snprintf(win, sizeof(win), "C:\\%s", name);
-    if (type == BP_JOB_DOWNLOAD) {
-        snprintf(remote, sizeof(remote), "%s/files/%s", sv.srv.root, name);
-        sv_make_file(remote, 256 * 1024 + 17, 5);
-        sv_sha256(remote, digest);
-        snprintf(url, sizeof(url), "https://127.0.0.1:%u/files/%s", port, name);
-    } else {
-        sv_make_file(sv_path(name), 150 * 1024 + 9, 6);
-        sv_sha256(sv_path(name), digest);
-        snprintf(url, sizeof(url), "https://127.0.0.1:%u/reply/digest/%s", port, name);
-    }
-    assert_int_equal(sv_create_job(c, name, type, id), S_OK);
-    assert_int_equal(sv_add_file(c, id, url, win, sv_path(name)), S_OK);
-}
-
-static void expect_transferred(struct ipc_client *c, const uint8_t id[16], uint32_t type,
-                               const char *name, const char *digest)
-{
-    struct bp_job_info info;
-    char *data, hex[65];
-    uint64_t len;
-    uint32_t s = sv_wait_state(c, id, BP_STATE_TRANSFERRED, 30);
-
-    if (s != BP_STATE_TRANSFERRED && sv_info(c, id, &info) == S_OK) {
-        print_message("%s: state %u error 0x%08x context %u\n", name, info.state,
-                      (unsigned)info.error_code, info.error_context);
-        bp_job_info_free(&info);
-    }
-    assert_int_equal(s, BP_STATE_TRANSFERRED);
-    if (type == BP_JOB_UPLOAD_REPLY) {
-        assert_int_equal(sv_reply_data(c, id, &data, &len), S_OK);
-        assert_int_equal(len, 64);
-        assert_string_equal(data, digest);
-        free(data);
-    }
-    assert_int_equal(sv_action(c, id, BP_ACTION_COMPLETE), S_OK);
-    if (type == BP_JOB_DOWNLOAD) {
-        sv_sha256(sv_path(name), hex);
-        assert_string_equal(hex, digest);
-    }
+    snprintf(base, sizeof(base), "https://127.0.0.1:%u", port);
+    sv_make_job(c, base, name, type, id, digest);
 }
 
 /* ERROR (not TRANSIENT_ERROR: no retry cures a certificate) with 'hr'. */
@@ -235,11 +197,11 @@ static void https_download_and_upload_reply(void **state)
     sv_connect(&c, 0);
     make_job(&c, "tls-dl.bin", BP_JOB_DOWNLOAD, tls.good, id, digest);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-dl.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-dl.bin", digest);
 
     make_job(&c, "tls-up.bin", BP_JOB_UPLOAD_REPLY, tls.good, id, digest);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "tls-up.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "tls-up.bin", digest);
     ipc_close(&c);
 }
 
@@ -261,7 +223,7 @@ static void unknown_ca_fails_unless_ignored(void **state)
 
     assert_int_equal(sv_set_u32(&c, id, BP_PROP_SECURITY_FLAGS, SSL_IGNORE_CA), S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-self.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-self.bin", digest);
     ipc_close(&c);
 }
 
@@ -278,7 +240,7 @@ static void name_mismatch_fails_unless_ignored(void **state)
 
     assert_int_equal(sv_set_u32(&c, id, BP_PROP_SECURITY_FLAGS, SSL_IGNORE_CN), S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "tls-name.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_UPLOAD_REPLY, "tls-name.bin", digest);
     ipc_close(&c);
 }
 
@@ -295,7 +257,7 @@ static void expired_fails_unless_ignored(void **state)
 
     assert_int_equal(sv_set_u32(&c, id, BP_PROP_SECURITY_FLAGS, SSL_IGNORE_DATE), S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-expired.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-expired.bin", digest);
     ipc_close(&c);
 }
 
@@ -325,7 +287,7 @@ static void client_certificate_in_memory_only(void **state)
     assert_int_equal(set_cert_identity(&c, id), S_OK);
     assert_int_equal(set_client_key(&c, id, cert, cert_len, key, key_len), S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-client.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-client.bin", digest);
 
     /* the next job's key pair does not survive bitsd */
     make_job(&c, "tls-restart.bin", BP_JOB_DOWNLOAD, tls.clientauth, id, digest);
@@ -343,7 +305,7 @@ static void client_certificate_in_memory_only(void **state)
     assert_int_equal(set_cert_identity(&c, id), S_OK);
     assert_int_equal(set_client_key(&c, id, cert, cert_len, key, key_len), S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-restart.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-restart.bin", digest);
     ipc_close(&c);
     free(cert);
     free(key);
@@ -425,7 +387,7 @@ static void cert_callback_judges_before_data(void **state)
     assert_int_equal(info.bytes_transferred, 0);
     bp_job_info_free(&info);
     answer_cert(&ev, id, S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-cb-ok.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-cb-ok.bin", digest);
 
     /* refused: the callback's own HRESULT, no data */
     make_job(&c, "tls-cb-no.bin", BP_JOB_UPLOAD_REPLY, tls.good, id, digest);
@@ -471,7 +433,7 @@ static void cert_callback_unreachable(void **state)
     /* callback removed: no question, the transfer runs */
     assert_int_equal(sv_set_u32(&c, id, BP_PROP_CERT_VALIDATION, 0), S_OK);
     assert_int_equal(sv_action(&c, id, BP_ACTION_RESUME), S_OK);
-    expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-cb-gone.bin", digest);
+    sv_expect_transferred(&c, id, BP_JOB_DOWNLOAD, "tls-cb-gone.bin", digest);
     ipc_close(&ev);
     ipc_close(&c);
 }

@@ -172,60 +172,37 @@ static void test_without_certificate(void)
     ct_drop_job(job);
 }
 
-static void test_certificate_by_id(void)
+enum cert_choice { CERT_BY_ID, CERT_BY_NAME, CERT_SET_THEN_REMOVED };
+
+/* A download over the port that demands a client certificate, with the
+ * test certificate chosen by thumbprint or by subject (the file arrives),
+ * or chosen and removed again (the job needs a certificate). */
+static void test_certificate(const WCHAR *name, unsigned seed, enum cert_choice choice)
 {
     WCHAR local[MAX_PATH];
-    IBackgroundCopyJob2 *job = download_job(L"tls-byid.bin", 22, local);
+    IBackgroundCopyJob2 *job = download_job(name, seed, local);
     IBackgroundCopyJobHttpOptions *http;
     HRESULT hr;
 
     if (!job)
         return;
     if ((http = http_options(job))) {
-        hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(http,
-                BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", thumbprint);
-        ok(hr == S_OK, "SetClientCertificateByID: %#lx\n", hr);
-        expect_download(job, L"tls-byid.bin", local);
-        IBackgroundCopyJobHttpOptions_Release(http);
-    }
-    ct_drop_job(job);
-}
-
-static void test_certificate_by_name(void)
-{
-    WCHAR local[MAX_PATH];
-    IBackgroundCopyJob2 *job = download_job(L"tls-byname.bin", 23, local);
-    IBackgroundCopyJobHttpOptions *http;
-    HRESULT hr;
-
-    if (!job)
-        return;
-    if ((http = http_options(job))) {
-        hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(http,
-                BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", client_subject);
-        ok(hr == S_OK, "SetClientCertificateByName: %#lx\n", hr);
-        expect_download(job, L"tls-byname.bin", local);
-        IBackgroundCopyJobHttpOptions_Release(http);
-    }
-    ct_drop_job(job);
-}
-
-static void test_removed_certificate(void)
-{
-    WCHAR local[MAX_PATH];
-    IBackgroundCopyJob2 *job = download_job(L"tls-removed.bin", 24, local);
-    IBackgroundCopyJobHttpOptions *http;
-    HRESULT hr;
-
-    if (!job)
-        return;
-    if ((http = http_options(job))) {
-        hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(http,
-                BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", thumbprint);
-        ok(hr == S_OK, "SetClientCertificateByID: %#lx\n", hr);
-        hr = IBackgroundCopyJobHttpOptions_RemoveClientCertificate(http);
-        ok(hr == S_OK, "RemoveClientCertificate: %#lx\n", hr);
-        expect_cert_needed(job, "removed certificate");
+        if (choice == CERT_BY_NAME) {
+            hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByName(http,
+                    BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", client_subject);
+            ok(hr == S_OK, "SetClientCertificateByName: %#lx\n", hr);
+        } else {
+            hr = IBackgroundCopyJobHttpOptions_SetClientCertificateByID(http,
+                    BG_CERT_STORE_LOCATION_CURRENT_USER, L"MY", thumbprint);
+            ok(hr == S_OK, "SetClientCertificateByID: %#lx\n", hr);
+        }
+        if (choice == CERT_SET_THEN_REMOVED) {
+            hr = IBackgroundCopyJobHttpOptions_RemoveClientCertificate(http);
+            ok(hr == S_OK, "RemoveClientCertificate: %#lx\n", hr);
+            expect_cert_needed(job, "removed certificate");
+        } else {
+            expect_download(job, name, local);
+        }
         IBackgroundCopyJobHttpOptions_Release(http);
     }
     ct_drop_job(job);
@@ -237,9 +214,9 @@ int main(int argc, char **argv)
         return 2;
     if (manager && import_client_certificate()) {
         test_without_certificate();
-        test_certificate_by_id();
-        test_certificate_by_name();
-        test_removed_certificate();
+        test_certificate(L"tls-byid.bin", 22, CERT_BY_ID);
+        test_certificate(L"tls-byname.bin", 23, CERT_BY_NAME);
+        test_certificate(L"tls-removed.bin", 24, CERT_SET_THEN_REMOVED);
         remove_client_certificate();
     }
     return bt_end(manager);
