@@ -6,19 +6,18 @@
  *   bitsbench.exe upload <url> <local file>
  *   bitsbench.exe download <url> <local file>
  *
- * Prints "elapsed_ms <n>" (from Resume to TRANSFERRED) and "bytes <n>", then
+ * Prints "elapsed_ms <n>" (from Resume to the JobTransferred callback, as a
+ * program that waits for BITS to tell it learns it) and "bytes <n>", then
  * completes the job and prints "complete_ms <n>" (the Complete call: for a
  * download that is where the files are made durable and take their names).
- * Exit status 0 on success.  Uses only the SDK headers.
+ * Exit status 0 on success.  The callback object is the conformance tests'
+ * (winetest/bitstest.c).
  */
-#define COBJMACROS
-#include <initguid.h>
-#include <windows.h>
-#include <bits.h>
-#include <bits1_5.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
+
+#include "bitstest.h"
 
 static int fail(const char *what, HRESULT hr)
 {
@@ -41,6 +40,8 @@ int wmain(int argc, WCHAR **argv)
     BG_JOB_TYPE type;
     BG_JOB_STATE state;
     BG_JOB_PROGRESS progress;
+    struct bt_callback *cb;
+    HANDLE events[2];
     GUID id;
     double start, elapsed;
     HRESULT hr;
@@ -77,16 +78,28 @@ int wmain(int argc, WCHAR **argv)
     if (FAILED(hr))
         return fail("AddFile", hr);
 
+    cb = bt_callback_create();
+    if (!cb)
+        return fail("bt_callback_create", E_OUTOFMEMORY);
+    hr = IBackgroundCopyJob_SetNotifyInterface(job, (IUnknown *)&cb->IBackgroundCopyCallback_iface);
+    if (FAILED(hr))
+        return fail("SetNotifyInterface", hr);
+    hr = IBackgroundCopyJob_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR);
+    if (FAILED(hr))
+        return fail("SetNotifyFlags", hr);
+    events[0] = cb->transferred;
+    events[1] = cb->error;
+
     start = now_ms();
     hr = IBackgroundCopyJob_Resume(job);
     if (FAILED(hr))
         return fail("Resume", hr);
-    for (;;) {
+    /* JobTransferred ends the wait; the state is looked at now and then so
+     * that a TRANSIENT_ERROR (which has no callback) fails the run too. */
+    while (WaitForMultipleObjects(2, events, FALSE, 250) != WAIT_OBJECT_0) {
         hr = IBackgroundCopyJob_GetState(job, &state);
         if (FAILED(hr))
             return fail("GetState", hr);
-        if (state == BG_JOB_STATE_TRANSFERRED)
-            break;
         if (state == BG_JOB_STATE_ERROR || state == BG_JOB_STATE_TRANSIENT_ERROR) {
             IBackgroundCopyError *error;
             BG_ERROR_CONTEXT context = 0;
@@ -99,7 +112,6 @@ int wmain(int argc, WCHAR **argv)
             IBackgroundCopyJob_Cancel(job);
             return fail("transfer", code);
         }
-        Sleep(20);
     }
     elapsed = now_ms() - start;
 
@@ -115,6 +127,7 @@ int wmain(int argc, WCHAR **argv)
     printf("complete_ms %.1f\n", now_ms() - start);
     IBackgroundCopyJob_Release(job);
     IBackgroundCopyManager_Release(manager);
+    bt_callback_release(cb);
     CoUninitialize();
     return 0;
 }
