@@ -142,17 +142,35 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Prepares 'sql' with the job's id bound to its first parameter. */
+static int prepare_job(sqlite3 *db, const char *sql, const uint8_t id[16], sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+
+    if (rc == SQLITE_OK)
+        sqlite3_bind_blob(*st, 1, id, 16, SQLITE_STATIC);
+    return rc;
+}
+
+/* Runs a statement whose only parameter is the job's id. */
+static int exec_job(sqlite3 *db, const char *sql, const uint8_t id[16])
+{
+    sqlite3_stmt *st;
+    int rc = prepare_job(db, sql, id, &st);
+
+    return rc == SQLITE_OK ? step_done(st) : rc;
+}
+
 static int save_row(sqlite3 *db, const struct job_data *jd)
 {
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db,
+    rc = prepare_job(db,
         "INSERT OR REPLACE INTO jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        -1, &st, NULL);
+        jd->id, &st);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, jd->seq);
     sqlite3_bind_int64(st, 3, jd->type);
     sqlite3_bind_int64(st, 4, jd->state);
@@ -188,18 +206,13 @@ static int save_files(sqlite3 *db, const struct job_data *jd)
     uint32_t i;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "DELETE FROM files WHERE job=?", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
-    if ((rc = step_done(st)) != SQLITE_OK)
+    if ((rc = exec_job(db, "DELETE FROM files WHERE job=?", jd->id)) != SQLITE_OK)
         return rc;
     for (i = 0; i < jd->nfiles; i++) {
         const struct jfile *f = &jd->files[i];
-        rc = sqlite3_prepare_v2(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+        rc = prepare_job(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?)", jd->id, &st);
         if (rc != SQLITE_OK)
             return rc;
-        sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, i);
         bind_text(st, 3, f->remote);
         bind_text(st, 4, f->local_win);
@@ -220,11 +233,10 @@ static int save_ckpt(sqlite3 *db, const struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db,
-        "INSERT OR REPLACE INTO checkpoints VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+    rc = prepare_job(db,
+        "INSERT OR REPLACE INTO checkpoints VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jd->id, &st);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, jd->ck_file);
     bind_text(st, 3, ck->session_id);
     bind_text(st, 4, ck->host_id);
@@ -250,11 +262,10 @@ static int save_newer(sqlite3 *db, const struct job_data *jd)
     uint32_t i;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO jobs_newer VALUES"
-                            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+    rc = prepare_job(db, "INSERT OR REPLACE INTO jobs_newer VALUES"
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jd->id, &st);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, x->file_acl_flags);
     sqlite3_bind_int64(st, 3, x->peer_caching_flags);
     sqlite3_bind_int64(st, 4, x->max_download_time);
@@ -278,20 +289,15 @@ static int save_newer(sqlite3 *db, const struct job_data *jd)
     sqlite3_bind_int64(st, 19, x->on_demand);
     if ((rc = step_done(st)) != SQLITE_OK)
         return rc;
-    rc = sqlite3_prepare_v2(db, "DELETE FROM files_newer WHERE job=?", -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
-    if ((rc = step_done(st)) != SQLITE_OK)
+    if ((rc = exec_job(db, "DELETE FROM files_newer WHERE job=?", jd->id)) != SQLITE_OK)
         return rc;
     for (i = 0; i < jd->nfiles; i++) {
         const struct jfile *f = &jd->files[i];
         if (!f->nranges && !f->validation_state && !f->response_headers)
             continue;
-        rc = sqlite3_prepare_v2(db, "INSERT INTO files_newer VALUES(?,?,?,?,?)", -1, &st, NULL);
+        rc = prepare_job(db, "INSERT INTO files_newer VALUES(?,?,?,?,?)", jd->id, &st);
         if (rc != SQLITE_OK)
             return rc;
-        sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, i);
         if (f->nranges)
             sqlite3_bind_blob(st, 3, f->ranges, (int)(f->nranges * sizeof(*f->ranges)),
@@ -314,11 +320,10 @@ static int save_http(sqlite3 *db, const struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, changed ? "INSERT OR REPLACE INTO jobs_http VALUES(?,?,?)"
-                                        : "DELETE FROM jobs_http WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, changed ? "INSERT OR REPLACE INTO jobs_http VALUES(?,?,?)"
+                                 : "DELETE FROM jobs_http WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     if (changed) {
         bind_text(st, 2, x->http_method);
         sqlite3_bind_int64(st, 3, x->headers_write_only);
@@ -328,16 +333,8 @@ static int save_http(sqlite3 *db, const struct job_data *jd)
 
 static int save_certcb(sqlite3 *db, const struct job_data *jd)
 {
-    sqlite3_stmt *st;
-    int rc;
-
-    rc = sqlite3_prepare_v2(db, jd->x.cert_validation ? "INSERT OR REPLACE INTO jobs_certcb VALUES(?)"
-                                                      : "DELETE FROM jobs_certcb WHERE job=?",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
-    return step_done(st);
+    return exec_job(db, jd->x.cert_validation ? "INSERT OR REPLACE INTO jobs_certcb VALUES(?)"
+                                              : "DELETE FROM jobs_certcb WHERE job=?", jd->id);
 }
 
 static int save_clock(sqlite3 *db, const struct job_data *jd)
@@ -346,11 +343,10 @@ static int save_clock(sqlite3 *db, const struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, ms ? "INSERT OR REPLACE INTO jobs_clock VALUES(?,?)"
-                                   : "DELETE FROM jobs_clock WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, ms ? "INSERT OR REPLACE INTO jobs_clock VALUES(?,?)"
+                            : "DELETE FROM jobs_clock WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return rc;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     if (ms)
         bind_u64(st, 2, ms);
     return step_done(st);
@@ -386,17 +382,11 @@ int32_t store_delete_job(struct store *s, const uint8_t id[16])
         "DELETE FROM jobs_clock WHERE job=?",
         "DELETE FROM jobs WHERE id=?",
     };
-    sqlite3_stmt *st;
     unsigned i;
     int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
-    for (i = 0; rc == SQLITE_OK && i < sizeof(sql) / sizeof(sql[0]); i++) {
-        rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
-        if (rc != SQLITE_OK)
-            break;
-        sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
-        rc = step_done(st);
-    }
+    for (i = 0; rc == SQLITE_OK && i < sizeof(sql) / sizeof(sql[0]); i++)
+        rc = exec_job(s->db, sql[i], id);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
@@ -455,12 +445,11 @@ static int load_files(sqlite3 *db, struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "SELECT remote, local_win, local_unix, temp_path, bytes_total,"
-                            " bytes_transferred, completed FROM files WHERE job=? ORDER BY idx",
-                            -1, &st, NULL);
+    rc = prepare_job(db, "SELECT remote, local_win, local_unix, temp_path, bytes_total,"
+                     " bytes_transferred, completed FROM files WHERE job=? ORDER BY idx",
+                     jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct jfile *f = realloc(jd->files, (jd->nfiles + 1) * sizeof(*f));
         if (!f)
@@ -487,13 +476,12 @@ static int load_ckpt(sqlite3 *db, struct job_data *jd)
     int rc;
 
     ckpt_reset(jd, 0);
-    rc = sqlite3_prepare_v2(db, "SELECT file, session_id, host_id, acked, total, upload_done,"
-                            " reply_url, reply_total, reply_received, validator, source_size,"
-                            " source_mtime_ns, host_fallback, host_fallback_timeout, host_failing_since"
-                            " FROM checkpoints WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, "SELECT file, session_id, host_id, acked, total, upload_done,"
+                     " reply_url, reply_total, reply_received, validator, source_size,"
+                     " source_mtime_ns, host_fallback, host_fallback_timeout, host_failing_since"
+                     " FROM checkpoints WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         jd->ck_file = (uint32_t)sqlite3_column_int64(st, 0);
@@ -549,15 +537,14 @@ static int load_newer(sqlite3 *db, struct job_data *jd)
     int rc;
 
     job_newer_defaults(&jd->x);
-    rc = sqlite3_prepare_v2(db, "SELECT file_acl_flags, peer_caching_flags, max_download_time,"
-                            " custom_headers, security_flags, cert_set, cert_location, cert_store,"
-                            " cert_hash, cert_subject, cost_flags, notification_clsid,"
-                            " dynamic_content, high_performance, max_download_size,"
-                            " use_stored_credentials, min_notification_interval, on_demand"
-                            " FROM jobs_newer WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, "SELECT file_acl_flags, peer_caching_flags, max_download_time,"
+                     " custom_headers, security_flags, cert_set, cert_location, cert_store,"
+                     " cert_hash, cert_subject, cost_flags, notification_clsid,"
+                     " dynamic_content, high_performance, max_download_size,"
+                     " use_stored_credentials, min_notification_interval, on_demand"
+                     " FROM jobs_newer WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         load_newer_row(st, &jd->x);
         rc = SQLITE_DONE;
@@ -565,11 +552,10 @@ static int load_newer(sqlite3 *db, struct job_data *jd)
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return -1;
-    rc = sqlite3_prepare_v2(db, "SELECT idx, ranges, validation_state, response_headers"
-                            " FROM files_newer WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, "SELECT idx, ranges, validation_state, response_headers"
+                     " FROM files_newer WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint32_t idx = (uint32_t)sqlite3_column_int64(st, 0);
         int bytes = sqlite3_column_bytes(st, 1);
@@ -595,11 +581,10 @@ static int load_http(sqlite3 *db, struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "SELECT http_method, headers_write_only FROM jobs_http"
-                            " WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, "SELECT http_method, headers_write_only FROM jobs_http"
+                     " WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         jd->x.http_method = col_text(st, 0);
         jd->x.headers_write_only = (uint32_t)sqlite3_column_int64(st, 1);
@@ -614,11 +599,9 @@ static int load_clock(sqlite3 *db, struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "SELECT download_active_ms FROM jobs_clock WHERE job=?", -1, &st,
-                            NULL);
+    rc = prepare_job(db, "SELECT download_active_ms FROM jobs_clock WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         jd->x.download_active_ms = col_u64(st, 0);
         rc = SQLITE_DONE;
@@ -632,10 +615,9 @@ static int load_certcb(sqlite3 *db, struct job_data *jd)
     sqlite3_stmt *st;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "SELECT 1 FROM jobs_certcb WHERE job=?", -1, &st, NULL);
+    rc = prepare_job(db, "SELECT 1 FROM jobs_certcb WHERE job=?", jd->id, &st);
     if (rc != SQLITE_OK)
         return -1;
-    sqlite3_bind_blob(st, 1, jd->id, 16, SQLITE_STATIC);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         jd->x.cert_validation = 1;
         rc = SQLITE_DONE;
