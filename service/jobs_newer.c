@@ -306,6 +306,22 @@ static int32_t set_http_method(struct job *job, const char *method)
     return S_OK;
 }
 
+/* Dynamic content and on-demand mode shape how a download's files are
+ * fetched, so they are fixed once files exist, and exclude a custom verb. */
+static int32_t set_fetch_mode(struct job *job, uint32_t value, uint32_t *mode)
+{
+    if (job->j.type != BP_JOB_DOWNLOAD)
+        return BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY;
+    if (!is_bool(value))
+        return E_INVALIDARG;
+    if (job->j.nfiles)
+        return BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE;
+    if (value && job->j.x.http_method)
+        return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
+    *mode = value;
+    return S_OK;
+}
+
 static int32_t set_job5(struct job *job, const struct job_set *set)
 {
     struct job_newer *x = &job->j.x;
@@ -319,18 +335,8 @@ static int32_t set_job5(struct job *job, const struct job_set *set)
         memcpy(x->notification_clsid, set->guid, 16);
         return S_OK;
     case BP_JOB5_DYNAMIC_CONTENT:
-        /* dynamic content: no size needed and no Range requests; it shapes
-         * how the files are fetched, so it is fixed once files exist */
-        if (!download)
-            return BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY;
-        if (!is_bool(set->u32))
-            return E_INVALIDARG;
-        if (job->j.nfiles)
-            return BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE;
-        if (set->u32 && x->http_method)
-            return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
-        x->dynamic_content = set->u32;
-        return S_OK;
+        /* no size needed and no Range requests */
+        return set_fetch_mode(job, set->u32, &x->dynamic_content);
     case BP_JOB5_HIGH_PERFORMANCE:
         if (!download)
             return BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY;
@@ -358,16 +364,7 @@ static int32_t set_job5(struct job *job, const struct job_set *set)
         x->min_notification_interval = set->u32;
         return S_OK;
     case BP_JOB5_ON_DEMAND_MODE:
-        if (!download)
-            return BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY;
-        if (!is_bool(set->u32))
-            return E_INVALIDARG;
-        if (job->j.nfiles)
-            return BG_E_READ_ONLY_PROPERTY_AFTER_ADDFILE;
-        if (set->u32 && x->http_method)
-            return BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
-        x->on_demand = set->u32;
-        return S_OK;
+        return set_fetch_mode(job, set->u32, &x->on_demand);
     default:
         return BG_E_UNKNOWN_PROPERTY_ID;
     }
