@@ -53,7 +53,7 @@ int bt_end(IBackgroundCopyManager *manager)
     if (manager)
         IBackgroundCopyManager_Release(manager);
     CoUninitialize();
-    return ct_summary();
+    return winetest_summary();
 }
 
 IBackgroundCopyManager *bt_create_manager(void)

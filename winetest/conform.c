@@ -8,33 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned todos;
-
-int ct_todo_proxy(HRESULT hr, int condition, const char *file, int line, const char *format, ...)
-{
-    const char *name = strrchr(file, '/');
-    char message[1024];
-    va_list args;
-
-    va_start(args, format);
-    vsnprintf(message, sizeof(message), format, args);
-    va_end(args);
-    if (hr != CT_PROXY_DEFECT)
-        return winetest_ok(condition, file, line, "%s", message);
-    todos++;
-    printf("%s:%d: todo (qmgrprxy marshalling, %#lx): %s", name ? name + 1 : file, line, hr,
-           message);
-    fflush(stdout);
-    return 0;
-}
-
-int ct_summary(void)
-{
-    if (todos)
-        printf("%u todo\n", todos);
-    return winetest_summary();
-}
-
 BOOL ct_null_refused(HRESULT hr)
 {
     return hr == E_INVALIDARG || hr == HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER) ||

@@ -1,28 +1,12 @@
 /*
  * Helpers of the BITS 1.5 conformance programs (download, methods, enum,
- * error): jobs, documented "refused" answers, the "todo" counter for the
- * known cross-process marshalling defect, and talking to bits-server's
+ * error): jobs, documented "refused" answers, and talking to bits-server's
  * /_control and /_stats.  Only Windows SDK headers.
  */
 #ifndef WINETEST_CONFORM_H
 #define WINETEST_CONFORM_H
 
 #include "bitstest.h"
-
-/* What Wine's builtin qmgrprxy.dll answers for the [out] LPWSTR* methods of
- * IBackgroundCopyError across processes: HRESULT_FROM_WIN32(RPC_X_NULL_REF_POINTER). */
-#define CT_PROXY_DEFECT ((HRESULT)0x800706F4)
-
-/* A check that is only a "todo" while the call fails with CT_PROXY_DEFECT
- * (the marshalling layer, not BITS, refused it): printed, counted, never a
- * failure.  Once a correct proxy is installed the call no longer returns
- * CT_PROXY_DEFECT and the check is a real one. */
-int ct_todo_proxy(HRESULT hr, int condition, const char *file, int line, const char *format, ...)
-    WINETEST_PRINTF(5, 6);
-#define todo_proxy(hr, condition, ...) \
-    ct_todo_proxy((hr), !!(condition), __FILE__, __LINE__, __VA_ARGS__)
-/* Prints the todo count (if any), then "N passed, N failed"; exit status. */
-int ct_summary(void);
 
 /* A NULL argument refused by the method (E_INVALIDARG) or already by the
  * COM proxy ([ref] pointers: RPC_X_NULL_REF_POINTER), as on Windows. */

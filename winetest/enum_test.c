@@ -316,7 +316,7 @@ static int child_main(const char *guid_text)
 
     MultiByteToWideChar(CP_ACP, 0, guid_text, -1, text, ARRAYSIZE(text));
     if (!ok(CLSIDFromString(text, &parent_id) == S_OK, "child: bad GUID %s\n", guid_text))
-        return ct_summary();
+        return winetest_summary();
     hr = IBackgroundCopyManager_GetJob(manager, &parent_id, &job);
     ok(hr == S_OK && job, "child: GetJob of the parent's job: %#lx\n", hr);
     if (job) {
@@ -340,7 +340,7 @@ static int child_main(const char *guid_text)
         /* left in the queue on purpose: the parent looks it up and cancels it */
         IBackgroundCopyJob2_Release(mine);
     }
-    return ct_summary();
+    return winetest_summary();
 }
 
 static void test_second_process(void)
@@ -417,7 +417,7 @@ int main(int argc, char **argv)
     manager = bt_create_manager();
     if (!manager) {
         CoUninitialize();
-        return ct_summary();
+        return winetest_summary();
     }
     if (child) {
         status = child_main(argv[2]);
@@ -432,5 +432,5 @@ int main(int argc, char **argv)
     test_second_process();
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
-    return ct_summary();
+    return winetest_summary();
 }

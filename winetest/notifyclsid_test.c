@@ -382,7 +382,7 @@ static int run_creator(char **argv)
     hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
     ok(hr == S_OK, "CoInitializeEx: %#lx\n", hr);
     if (!(manager = bt_create_manager()))
-        return ct_summary();
+        return winetest_summary();
 
     ct_served_path(served, &args, L"clsid.bin");
     ok(bt_write_pattern_file(served, 2 * 1024 * 1024, 23), "cannot write %ls\n", served);
@@ -418,7 +418,7 @@ static int run_creator(char **argv)
     }
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
-    return ct_summary();
+    return winetest_summary();
 }
 
 int main(int argc, char **argv)

@@ -35,10 +35,10 @@ int main(int argc, char **argv)
     ok(hr == S_OK, "CoInitializeEx: %#lx\n", hr);
     manager = bt_create_manager();
     if (!manager)
-        return ct_summary();
+        return winetest_summary();
     job = ct_new_job(manager, L"notify command line", BG_JOB_TYPE_DOWNLOAD);
     if (!job)
-        return ct_summary();
+        return winetest_summary();
 
     ct_served_path(served, &args, L"notify.bin");
     ok(bt_write_pattern_file(served, 2 * 1024 * 1024, 17), "cannot write %ls\n", served);
@@ -73,5 +73,5 @@ int main(int argc, char **argv)
     IBackgroundCopyJob2_Release(job);
     IBackgroundCopyManager_Release(manager);
     CoUninitialize();
-    return ct_summary();
+    return winetest_summary();
 }

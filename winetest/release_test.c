@@ -349,13 +349,13 @@ int main(int argc, char **argv)
         return 2;
     thread = CreateThread(NULL, 0, client_thread, NULL, 0, NULL);
     if (!ok(thread != NULL, "CreateThread: %lu\n", GetLastError()))
-        return ct_summary();
+        return winetest_summary();
     wait = WaitForSingleObject(thread, GUARD_MS);
     if (!ok(wait == WAIT_OBJECT_0, "a call into BITS never returned\n")) {
         report_stuck_rounds();
         /* The client threads are stuck inside COM: leave without them. */
-        ExitProcess(ct_summary());
+        ExitProcess(winetest_summary());
     }
     CloseHandle(thread);
-    return ct_summary();
+    return winetest_summary();
 }
